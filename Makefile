@@ -1,0 +1,75 @@
+# NVQ Portfolio: the two commands are `make run` and `make test`.
+# Everything else here is what those two are built from.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Reinstall only when the dependency list changes, so a second `make run` is quick.
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# Front-end libraries vendored from the npm registry (pages must work with no internet).
+BOOTSTRAP_VERSION := 5.3.9
+HTMX_VERSION      := 2.0.11
+
+.DEFAULT_GOAL := help
+.PHONY: help run test setup lint format vendor clean
+
+help:
+	@echo "make run     set everything up and serve http://$(HOST):$(PORT) with a Celery worker"
+	@echo "make test    set up and run the whole test suite"
+	@echo "make lint    ruff check and format check"
+	@echo "make format  apply ruff's fixes and formatting"
+	@echo "make vendor  re-download Bootstrap $(BOOTSTRAP_VERSION) and htmx $(HTMX_VERSION) into static/vendor/"
+	@echo "make clean   remove .venv and var/ (the local database, media and broker files)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "NVQ Portfolio needs Python 3.11 or newer, found " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11 ...")'
+	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV). On Debian or Ubuntu: apt install python3-venv"; exit 1; }
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# Idempotent: migrate, load the catalogue and the demo centre; each reports what it changed.
+setup: $(STAMP)
+	@mkdir -p var
+	@$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py load_catalogue
+	@$(BIN)/python manage.py seed_demo
+
+# The web server and one Celery worker together; Ctrl-C stops both.
+run: setup
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops the server and the worker)"
+	@PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 \
+		$(BIN)/honcho --procfile portfolio_site/Procfile.dev --app-root . start
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Maintainers only: needs npm and the npm registry. The result is committed.
+vendor:
+	rm -rf var/vendor && mkdir -p var/vendor static/vendor/bootstrap static/vendor/htmx
+	cd var/vendor && npm pack --silent bootstrap@$(BOOTSTRAP_VERSION) htmx.org@$(HTMX_VERSION)
+	cd var/vendor && tar -xzf bootstrap-$(BOOTSTRAP_VERSION).tgz && mv package bootstrap
+	cd var/vendor && tar -xzf htmx.org-$(HTMX_VERSION).tgz && mv package htmx
+	cp var/vendor/bootstrap/dist/css/bootstrap.min.css var/vendor/bootstrap/dist/css/bootstrap.min.css.map static/vendor/bootstrap/
+	cp var/vendor/bootstrap/dist/js/bootstrap.bundle.min.js var/vendor/bootstrap/dist/js/bootstrap.bundle.min.js.map static/vendor/bootstrap/
+	cp var/vendor/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
+	cp var/vendor/htmx/dist/htmx.min.js static/vendor/htmx/
+	cp var/vendor/htmx/LICENSE static/vendor/htmx/LICENSE
+	printf 'bootstrap %s (npm: bootstrap)\nhtmx %s (npm: htmx.org)\n' $(BOOTSTRAP_VERSION) $(HTMX_VERSION) > static/vendor/VERSIONS
+	rm -rf var/vendor
+
+clean:
+	rm -rf $(VENV) var
