@@ -1,0 +1,26 @@
+from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
+
+from portfolio_site.accounts.tasks import send_email
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password reset, with the email rendered here and sent by the worker."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        html_body = (
+            loader.render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else None
+        )
+        send_email.delay(subject=subject, body=body, to=[to_email], html_body=html_body)

@@ -1,0 +1,46 @@
+"""Who holds which role. Every role check in the project goes through here."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from portfolio_site.accounts.models import Membership, Role
+
+_ROLES_CACHE_ATTRIBUTE = "_nvq_active_roles"
+
+
+def roles_of(user) -> frozenset[str]:
+    """The roles a user actively holds at any centre (cached on the user object per request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles = getattr(user, _ROLES_CACHE_ATTRIBUTE, None)
+    if roles is None:
+        roles = frozenset(
+            Membership.objects.active().filter(user=user).values_list("role", flat=True)
+        )
+        setattr(user, _ROLES_CACHE_ATTRIBUTE, roles)
+    return roles
+
+
+def has_role(user, role: Role | str) -> bool:
+    return str(role) in roles_of(user)
+
+
+def role_required(role: Role) -> Callable:
+    """View decorator: 403 for a signed-in user who does not hold ``role`` at any centre.
+
+    Anonymous users never get this far: LoginRequiredMiddleware sends them to the login page.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not has_role(request.user, role):
+                raise PermissionDenied(f"This page is for the {Role(role).label.lower()} role.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,41 @@
+"""Reads about users, centres and memberships."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from portfolio_site.accounts.models import Centre, Membership, Role, User
+from portfolio_site.accounts.permissions import roles_of
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    role: str
+    label: str
+    url: str
+
+
+def dashboards_for(user: User) -> list[Dashboard]:
+    """The dashboards a user may open, their home first (settings.ROLE_DASHBOARDS order)."""
+    held = roles_of(user)
+    return [
+        Dashboard(role=role, label=Role(role).label, url=reverse(url_name))
+        for role, url_name in settings.ROLE_DASHBOARDS.items()
+        if role in held
+    ]
+
+
+def centres_where(*, user: User, role: Role) -> QuerySet[Centre]:
+    return Centre.objects.filter(
+        memberships__user=user, memberships__role=role, memberships__is_active=True
+    ).distinct()
+
+
+def centre_members(*, centre: Centre) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(centre=centre)
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__first_name", "user__username")
+    )

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portfolio_site import views
+
+admin.site.site_header = "NVQ Portfolio administration"
+admin.site.site_title = "NVQ Portfolio admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("portfolio_site.accounts.urls")),
+    path("catalogue/", include("criteria.urls")),
+    path("", include("evidence.urls")),
+    path("admin/", admin.site.urls),
+]
+# Deliberately no media route: evidence files are served only by views that check access.
