@@ -1,0 +1,106 @@
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from criteria.models import Qualification, Requirement
+from evidence.models import Portfolio
+from evidence.services import portfolio_enrol
+from portfolio_site.accounts.models import Centre, Membership, Role, User
+
+DEMO_CENTRE_CODE = "demo-centre"
+DEMO_QUALIFICATION_CODE = "icq-l4-nvq-diploma-customer-service-rqf"
+# Printed by `make run` and in README.md; seed_demo refuses to run in production.
+DEMO_PASSWORD = "portfolio-demo"  # noqa: S105
+# username, first name, last name, role (None: a superuser for Django admin, with no role)
+DEMO_PEOPLE = [
+    ("learner", "Sam", "Patel", Role.LEARNER),
+    ("assessor", "Alex", "Morgan", Role.ASSESSOR),
+    ("iqa", "Priya", "Shah", Role.IQA),
+    ("centreadmin", "Chris", "Walker", Role.CENTRE_ADMIN),
+    ("eqa", "Jordan", "Lee", Role.EQA),
+    ("admin", "Site", "Administrator", None),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo centre, one user of each role and the demo learner's portfolio. "
+        "Idempotent: existing demo records are left as they are. Refused in production."
+    )
+
+    def handle(self, *args, verbosity: int, **options) -> None:
+        if settings.IS_PRODUCTION:
+            raise CommandError(
+                "seed_demo creates accounts with known passwords: not in production."
+            )
+        qualification = Qualification.objects.filter(code=DEMO_QUALIFICATION_CODE).first()
+        if qualification is None:
+            raise CommandError(
+                f"Qualification {DEMO_QUALIFICATION_CODE!r} is missing: "
+                "run `manage.py load_catalogue` first."
+            )
+
+        with transaction.atomic():
+            created = self._seed(qualification)
+
+        if verbosity >= 1:
+            state = f"created {', '.join(created)}" if created else "already present, unchanged"
+            self.stdout.write(f"Demo centre: {state}.")
+            self.stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
+            for username, first, last, role in DEMO_PEOPLE:
+                what = role.label if role else "Django admin (superuser)"
+                self.stdout.write(f"  {username:<12} {first} {last}, {what}")
+            if not created:
+                self.stdout.write("  A password you changed yourself stays changed.")
+
+    def _seed(self, qualification: Qualification) -> list[str]:
+        created: list[str] = []
+        centre, new = Centre.objects.get_or_create(
+            code=DEMO_CENTRE_CODE, defaults={"name": "Demo Training Centre"}
+        )
+        if new:
+            created.append("the centre")
+
+        people = {}
+        for username, first, last, role in DEMO_PEOPLE:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@demo.nvq-portfolio.invalid",
+                    is_staff=role is None,
+                    is_superuser=role is None,
+                )
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                created.append(username)
+            if role is not None:
+                Membership.objects.get_or_create(user=user, centre=centre, role=role)
+            people[role] = user
+
+        learner = people[Role.LEARNER]
+        if not Portfolio.objects.filter(learner=learner, qualification=qualification).exists():
+            today = timezone.localdate()
+            portfolio_enrol(
+                learner=learner,
+                centre=centre,
+                qualification=qualification,
+                assessor=people[Role.ASSESSOR],
+                iqa=people[Role.IQA],
+                start_date=today,
+                planned_end_date=today + datetime.timedelta(days=365),
+                # The sources do not say which units are optional: the demo takes them all.
+                chosen_units=[
+                    link.unit
+                    for link in qualification.unit_links.exclude(
+                        requirement=Requirement.MANDATORY
+                    ).select_related("unit")
+                ],
+            )
+            created.append("the learner's portfolio")
+        return created
