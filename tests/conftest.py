@@ -1,0 +1,47 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from portfolio_site.accounts.models import Role
+from tests.factories import TEST_PASSWORD, CentreFactory, member
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # test_settings made a fresh media folder for this run; leave nothing behind in /tmp.
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def catalogue(db):
+    """The real catalogue, loaded from fixtures/ as `make run` loads it."""
+    call_command("load_catalogue", verbosity=0)
+
+
+@pytest.fixture
+def centre(db):
+    return CentreFactory(name="Riverside Training", code="riverside")
+
+
+@pytest.fixture
+def people(centre):
+    """One user of each role at ``centre``, keyed by role."""
+    return {role: member(role, centre, username=f"{role.value}-user") for role in Role}
+
+
+@pytest.fixture
+def login(client):
+    """Log ``client`` in as the given user (with the factories' password) and return it."""
+
+    def log_in(user):
+        assert client.login(username=user.username, password=TEST_PASSWORD)
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return Path(settings.BASE_DIR) / "fixtures"

@@ -1,0 +1,62 @@
+"""Django admin: every registered model's list, add and change pages load for a superuser."""
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def admin_client_with_data(client, catalogue):
+    call_command("seed_demo", verbosity=0)
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    return client
+
+
+MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m._meta.label for m in MODELS])
+def test_admin_pages_load(admin_client_with_data, model):
+    client = admin_client_with_data
+    info = (model._meta.app_label, model._meta.model_name)
+    obj = model._default_manager.first()
+    assert obj is not None, f"no {model._meta.label} to open"
+
+    assert client.get(reverse("admin:{}_{}_changelist".format(*info))).status_code == 200
+    assert client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
+    assert client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk])).status_code == 200
+
+
+def test_admin_search_works_on_every_searchable_model(admin_client_with_data):
+    for model, model_admin in admin.site._registry.items():
+        if model_admin.search_fields:
+            info = (model._meta.app_label, model._meta.model_name)
+            url = reverse("admin:{}_{}_changelist".format(*info))
+            assert admin_client_with_data.get(url, {"q": "demo"}).status_code == 200, model
+
+
+def test_catalogue_is_editable_in_admin(admin_client_with_data):
+    from criteria.models import AssessmentCriterion
+
+    criterion = AssessmentCriterion.objects.get_by_natural_key("design-business-processes", "1.1")
+    url = reverse("admin:criteria_assessmentcriterion_change", args=[criterion.pk])
+    response = admin_client_with_data.post(
+        url,
+        {"outcome": criterion.outcome_id, "number": "1.1", "text": "Reworded", "guidance": ""},
+    )
+    assert response.status_code == 302
+    criterion.refresh_from_db()
+    assert criterion.text == "Reworded"
+
+
+def test_admin_is_closed_to_centre_staff_without_the_staff_flag(client, people):
+    from portfolio_site.accounts.models import Role
+
+    client.force_login(people[Role.CENTRE_ADMIN])
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
