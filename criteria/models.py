@@ -19,8 +19,10 @@ def bullet_points(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class AwardingOrganisationManager(models.Manager):
-    def get_by_natural_key(self, code: str) -> "AwardingOrganisation":
+class CodeManager(models.Manager):
+    """For models whose natural key is their unique ``code``."""
+
+    def get_by_natural_key(self, code: str) -> models.Model:
         return self.get(code=code)
 
 
@@ -29,7 +31,7 @@ class AwardingOrganisation(models.Model):
     name = models.CharField(max_length=200, help_text="Legal name, e.g. Pearson Education Ltd.")
     short_name = models.CharField(max_length=60, blank=True, help_text="e.g. Pearson, iCQ.")
 
-    objects = AwardingOrganisationManager()
+    objects = CodeManager()
 
     class Meta:
         ordering = ["name"]
@@ -44,11 +46,6 @@ class AwardingOrganisation(models.Model):
 class Framework(models.TextChoices):
     RQF = "RQF", "Regulated Qualifications Framework (RQF)"
     QCF = "QCF", "Qualifications and Credit Framework (QCF)"
-
-
-class QualificationManager(models.Manager):
-    def get_by_natural_key(self, code: str) -> "Qualification":
-        return self.get(code=code)
 
 
 class Qualification(models.Model):
@@ -76,7 +73,7 @@ class Qualification(models.Model):
         "Unit", through="QualificationUnit", related_name="qualifications"
     )
 
-    objects = QualificationManager()
+    objects = CodeManager()
 
     class Meta:
         ordering = ["title"]
@@ -104,11 +101,6 @@ class Qualification(models.Model):
     natural_key.dependencies = ["criteria.awardingorganisation"]
 
 
-class UnitManager(models.Manager):
-    def get_by_natural_key(self, code: str) -> "Unit":
-        return self.get(code=code)
-
-
 class Unit(models.Model):
     code = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=255)
@@ -129,7 +121,7 @@ class Unit(models.Model):
         blank=True, help_text="What helps before starting this unit. One point per line."
     )
 
-    objects = UnitManager()
+    objects = CodeManager()
 
     class Meta:
         ordering = ["title"]

@@ -60,9 +60,6 @@ class Centre(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
-
 
 class MembershipQuerySet(models.QuerySet):
     def active(self) -> "MembershipQuerySet":
