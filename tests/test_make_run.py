@@ -25,12 +25,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def group_alive(pgid: int) -> bool:
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (honcho starts each child in a session of its own)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        children = {child for child, parent in parents.items() if parent in frontier}
+        frontier = children - found
+        found |= children
+    return found
+
+
+def alive(pid: int) -> bool:
     try:
-        os.killpg(pgid, 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    # A zombie has exited; it only waits for its parent to read its status.
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_web_server_and_worker_start_together_and_stop_on_ctrl_c(tmp_path: Path):
@@ -38,7 +56,8 @@ def test_web_server_and_worker_start_together_and_stop_on_ctrl_c(tmp_path: Path)
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CELERY_TASK_DEFAULT_QUEUE"))
+        # A private SQLite database: this test is about processes, not the database.
+        if not key.startswith(("DJANGO_", "CELERY_TASK_DEFAULT_QUEUE", "DATABASE_URL"))
         and key != "PYTEST_CURRENT_TEST"
     }
     env.update(
@@ -69,7 +88,7 @@ def test_web_server_and_worker_start_together_and_stop_on_ctrl_c(tmp_path: Path)
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, like a terminal's foreground job
         )
-    pgid = honcho.pid
+    processes: set[int] = set()
     try:
         deadline = time.monotonic() + 90
         served = worker_ready = False
@@ -83,13 +102,17 @@ def test_web_server_and_worker_start_together_and_stop_on_ctrl_c(tmp_path: Path)
                 pass
             time.sleep(0.5)
         assert served and worker_ready, log_path.read_text()
+        processes = descendants(honcho.pid)
+        assert len(processes) >= 2  # the web server and the worker, and their children
 
-        os.killpg(pgid, signal.SIGINT)  # Ctrl-C
+        os.killpg(honcho.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's foreground group
         honcho.wait(timeout=60)
         deadline = time.monotonic() + 30
-        while group_alive(pgid) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in processes) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not group_alive(pgid), "a process outlived Ctrl-C:\n" + log_path.read_text()
+        survivors = [pid for pid in processes if alive(pid)]
+        assert not survivors, f"{survivors} outlived Ctrl-C:\n" + log_path.read_text()
     finally:
-        if group_alive(pgid):
-            os.killpg(pgid, signal.SIGKILL)
+        for pid in [*(processes | descendants(honcho.pid)), honcho.pid]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
