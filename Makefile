@@ -12,6 +12,7 @@ PORT   ?= 8000
 # Front-end libraries vendored from the npm registry (pages must work with no internet).
 BOOTSTRAP_VERSION := 5.3.9
 HTMX_VERSION      := 2.0.11
+TRIX_VERSION      := 2.1.19
 
 .DEFAULT_GOAL := help
 .PHONY: help run test setup lint format vendor clean
@@ -21,7 +22,7 @@ help:
 	@echo "make test    set up and run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make format  apply ruff's fixes and formatting"
-	@echo "make vendor  re-download Bootstrap $(BOOTSTRAP_VERSION) and htmx $(HTMX_VERSION) into static/vendor/"
+	@echo "make vendor  re-download Bootstrap, htmx and Trix (versions above) into static/vendor/"
 	@echo "make clean   remove .venv and var/ (the local database, media and broker files)"
 
 $(BIN)/python:
@@ -59,8 +60,8 @@ format: $(STAMP)
 
 # Maintainers only: needs npm and the npm registry. The result is committed.
 vendor:
-	rm -rf var/vendor && mkdir -p var/vendor static/vendor/bootstrap static/vendor/htmx
-	cd var/vendor && npm pack --silent bootstrap@$(BOOTSTRAP_VERSION) htmx.org@$(HTMX_VERSION)
+	rm -rf var/vendor && mkdir -p var/vendor static/vendor/bootstrap static/vendor/htmx static/vendor/trix
+	cd var/vendor && npm pack --silent bootstrap@$(BOOTSTRAP_VERSION) htmx.org@$(HTMX_VERSION) trix@$(TRIX_VERSION)
 	cd var/vendor && tar -xzf bootstrap-$(BOOTSTRAP_VERSION).tgz && mv package bootstrap
 	cd var/vendor && tar -xzf htmx.org-$(HTMX_VERSION).tgz && mv package htmx
 	cp var/vendor/bootstrap/dist/css/bootstrap.min.css var/vendor/bootstrap/dist/css/bootstrap.min.css.map static/vendor/bootstrap/
@@ -68,7 +69,10 @@ vendor:
 	cp var/vendor/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
 	cp var/vendor/htmx/dist/htmx.min.js static/vendor/htmx/
 	cp var/vendor/htmx/LICENSE static/vendor/htmx/LICENSE
-	printf 'bootstrap %s (npm: bootstrap)\nhtmx %s (npm: htmx.org)\n' $(BOOTSTRAP_VERSION) $(HTMX_VERSION) > static/vendor/VERSIONS
+	cd var/vendor && tar -xzf trix-$(TRIX_VERSION).tgz && mv package trix
+	cp var/vendor/trix/dist/trix.umd.min.js var/vendor/trix/dist/trix.css var/vendor/trix/LICENSE static/vendor/trix/
+	printf 'bootstrap %s (npm: bootstrap)\nhtmx %s (npm: htmx.org)\ntrix %s (npm: trix)\n' \
+		$(BOOTSTRAP_VERSION) $(HTMX_VERSION) $(TRIX_VERSION) > static/vendor/VERSIONS
 	rm -rf var/vendor
 
 clean:
