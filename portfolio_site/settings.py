@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: refuses oversized uploads from Content-Length alone.
+    "evidence.uploads.UploadGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -199,6 +201,22 @@ else:
 # check who may see them, so there is deliberately no MEDIA_URL route in urls.py.
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+
+# --- Evidence uploads -------------------------------------------------------------------------
+
+# Per file. A request bigger than this (plus a little form overhead) is refused before its body
+# is read; a file that grows past it while streaming is dropped.
+EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=200 * 1024 * 1024)
+# Every upload streams to a temporary file under MEDIA_ROOT/.incoming (never whole in memory),
+# so that storing it is a rename and nothing is written outside MEDIA_ROOT.
+FILE_UPLOAD_HANDLERS = ["evidence.uploads.HashingFileUploadHandler"]
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# How evidence files leave the server: "django" streams them with FileResponse; "x-accel"
+# hands the path to nginx (X-Accel-Redirect to EVIDENCE_X_ACCEL_PREFIX, an internal location
+# aliased to MEDIA_ROOT), after the same permission check.
+EVIDENCE_FILE_SERVING = env.str("EVIDENCE_FILE_SERVING", default="django")
+EVIDENCE_X_ACCEL_PREFIX = env.str("EVIDENCE_X_ACCEL_PREFIX", default="/protected-media/")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
