@@ -13,7 +13,7 @@ def learner_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evidence/learner_dashboard.html",
-        {"portfolios": selectors.learner_portfolios(learner=request.user)},
+        {"summaries": selectors.learner_portfolios(learner=request.user)},
     )
 
 
