@@ -1,8 +1,10 @@
 """factory_boy factories for every model, shared by all tests."""
 
 import datetime
+import hashlib
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from criteria.models import (
@@ -15,7 +17,13 @@ from criteria.models import (
     Requirement,
     Unit,
 )
-from evidence.models import Portfolio
+from evidence.models import (
+    CriterionMapping,
+    EvidenceFile,
+    EvidenceItem,
+    EvidenceKind,
+    Portfolio,
+)
 from portfolio_site.accounts.models import Centre, Membership, Role, User
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -121,3 +129,42 @@ class PortfolioFactory(factory.django.DjangoModelFactory):
     iqa = factory.LazyAttribute(lambda p: member(Role.IQA, p.centre))
     qualification = factory.SubFactory(QualificationFactory)
     start_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+
+
+class EvidenceItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceItem
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    title = factory.Sequence(lambda n: f"Evidence item {n}")
+    kind = EvidenceKind.WORK_PRODUCT
+    activity_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=7))
+    narrative = "<div>What I did and why.</div>"
+    created_by = factory.LazyAttribute(lambda item: item.portfolio.learner)
+
+
+class CriterionMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CriterionMapping
+
+    item = factory.SubFactory(EvidenceItemFactory)
+    criterion = factory.SubFactory(AssessmentCriterionFactory)
+    reference = "Page 2, second paragraph"
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    """A stored plain-text file (the bytes really are in MEDIA_ROOT)."""
+
+    class Meta:
+        model = EvidenceFile
+
+    class Params:
+        content = factory.Sequence(lambda n: f"Minutes of meeting {n}\n".encode())
+
+    item = factory.SubFactory(EvidenceItemFactory)
+    original_name = factory.Sequence(lambda n: f"minutes-{n}.txt")
+    file = factory.LazyAttribute(lambda f: ContentFile(f.content, name="upload.txt"))
+    size = factory.LazyAttribute(lambda f: len(f.content))
+    sha256 = factory.LazyAttribute(lambda f: hashlib.sha256(f.content).hexdigest())
+    content_type = "text/plain"
+    uploaded_by = factory.LazyAttribute(lambda f: f.item.portfolio.learner)

@@ -7,11 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from criteria.models import Requirement
-from evidence.models import Portfolio, PortfolioStatus
+from evidence import services
+from evidence.models import CriterionMapping, EvidenceItem, Portfolio, PortfolioStatus, Submission
 from evidence.services import portfolio_enrol
 from portfolio_site.accounts.models import Role
+from tests.evidence.conftest import DESIGN, criterion
 from tests.factories import (
     CentreFactory,
+    CriterionMappingFactory,
+    EvidenceItemFactory,
     MembershipFactory,
     QualificationUnitFactory,
     UserFactory,
@@ -121,3 +125,98 @@ def test_database_refuses_what_the_service_refuses(people, centre, qualification
     change(portfolio)
     with pytest.raises(IntegrityError), transaction.atomic():
         portfolio.save()
+
+
+# --- Evidence services --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def item(portfolio):
+    return EvidenceItemFactory(portfolio=portfolio)
+
+
+def test_mappings_from_a_stale_form_are_refused(item):
+    first = criterion(DESIGN, "1.1")
+    opened_at = item.version
+    services.evidence_mappings_set(
+        item=item, references={first.pk: "Page 1"}, expected_version=opened_at
+    )
+    with pytest.raises(services.StaleEdit):
+        services.evidence_mappings_set(item=item, references={}, expected_version=opened_at)
+    assert item.mappings.count() == 1
+
+
+def test_unchanged_mappings_do_not_bump_the_version(item):
+    first = criterion(DESIGN, "1.1")
+    services.evidence_mappings_set(item=item, references={first.pk: "Page 1"}, expected_version=1)
+    assert services.evidence_mappings_set(
+        item=item, references={first.pk: "Page 1"}, expected_version=2
+    ) == (0, 0, 0)
+    item.refresh_from_db()
+    assert item.version == 2
+
+
+def test_creation_token_makes_creation_idempotent(portfolio):
+    import uuid
+
+    token = uuid.uuid4()
+    fields = {
+        "title": "Notes",
+        "kind": "work_product",
+        "activity_date": START,
+        "narrative": "<p>x</p>",
+    }
+    first, created = services.evidence_item_create(
+        portfolio=portfolio, author=portfolio.learner, creation_token=token, **fields
+    )
+    again, created_again = services.evidence_item_create(
+        portfolio=portfolio, author=portfolio.learner, creation_token=token, **fields
+    )
+    assert created and not created_again and first.pk == again.pk
+    assert EvidenceItem.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda item: CriterionMapping.objects.create(
+            item=item, criterion=criterion(DESIGN, "1.1"), reference=""
+        ),
+        lambda item: [
+            CriterionMappingFactory(item=item, criterion=criterion(DESIGN, "1.1")),
+            CriterionMappingFactory(item=item, criterion=criterion(DESIGN, "1.1")),
+        ],
+        lambda item: [
+            Submission.objects.create(
+                item=item,
+                sequence=1,
+                submitted_by=item.created_by,
+                submitted_at=item.created_at,
+                declaration="x",
+            )
+            for _ in range(2)
+        ],
+        lambda item: EvidenceItem.objects.filter(pk=item.pk).update(status="submitted"),
+        lambda item: EvidenceItem.objects.filter(pk=item.pk).update(
+            kind="witness_testimony", witness_name=""
+        ),
+    ],
+    ids=[
+        "mapping without reference",
+        "same criterion twice",
+        "same submission twice",
+        "submitted without a time",
+        "witness testimony without a witness",
+    ],
+)
+def test_database_keeps_the_evidence_rules(item, break_it):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        break_it(item)
+
+
+def test_submitted_evidence_cannot_be_deleted_even_by_code(item):
+    from django.db.models import ProtectedError
+
+    CriterionMappingFactory(item=item, criterion=criterion(DESIGN, "1.1"))
+    with pytest.raises(ProtectedError):
+        item.delete()

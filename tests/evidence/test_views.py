@@ -89,7 +89,7 @@ def test_eqa_sees_the_centres_they_quality_assure(login, people):
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        (Role.LEARNER, LEARNER_URL, 6),
+        (Role.LEARNER, LEARNER_URL, 8),
         (Role.ASSESSOR, ASSESSOR_URL, 6),
         (Role.IQA, IQA_URL, 6),
         (Role.CENTRE_ADMIN, CENTRE_URL, 8),
