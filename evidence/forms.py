@@ -3,11 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from criteria.models import Requirement, Unit
-from evidence.models import EvidenceItem, EvidenceKind, Portfolio
+from evidence.models import WITNESS_FIELDS, EvidenceItem, EvidenceKind, Portfolio
 from evidence.services import DECLARATION
 from portfolio_site.accounts.models import Centre, Role, User
-
-WITNESS_FIELDS = ("witness_name", "witness_job_title", "witness_relationship", "witness_email")
 
 
 class DateInput(forms.DateInput):

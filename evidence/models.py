@@ -125,6 +125,10 @@ class EvidenceStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
+# Who saw the learner's work, recorded on a witness testimony (all four are required there).
+WITNESS_FIELDS = ("witness_name", "witness_job_title", "witness_relationship", "witness_email")
+
+
 class EvidenceItem(models.Model):
     portfolio = models.ForeignKey(
         Portfolio, on_delete=models.PROTECT, related_name="evidence_items"

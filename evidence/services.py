@@ -18,6 +18,7 @@ from criteria.models import Qualification, Requirement, Unit
 from evidence import file_types, selectors
 from evidence.models import (
     OPEN_STATUSES,
+    WITNESS_FIELDS,
     CriterionMapping,
     EvidenceFile,
     EvidenceItem,
@@ -166,32 +167,15 @@ def _check_item_fields(fields: Mapping) -> dict:
     if fields["kind"] == EvidenceKind.WITNESS_TESTIMONY:
         missing = {
             name: "A witness testimony needs this."
-            for name in (
-                "witness_name",
-                "witness_job_title",
-                "witness_relationship",
-                "witness_email",
-            )
+            for name in WITNESS_FIELDS
             if not str(fields.get(name) or "").strip()
         }
         if missing:
             raise ValidationError(missing)
     else:
-        for name in ("witness_name", "witness_job_title", "witness_relationship", "witness_email"):
-            cleaned[name] = ""
+        # Witness details belong to testimonies only; a changed type drops them.
+        cleaned.update(dict.fromkeys(WITNESS_FIELDS, ""))
     return cleaned
-
-
-ITEM_FIELDS = (
-    "title",
-    "kind",
-    "activity_date",
-    "narrative",
-    "witness_name",
-    "witness_job_title",
-    "witness_relationship",
-    "witness_email",
-)
 
 
 @transaction.atomic

@@ -17,6 +17,11 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+def fits_the_screen(page) -> bool:
+    """Nothing spills off the right edge (no sideways scrolling on a phone)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
 @pytest.fixture
 def evidence_files(tmp_path):
     pdf = tmp_path / "Complaints process - swimlane.pdf"
@@ -68,6 +73,7 @@ def test_learner_builds_maps_and_submits_an_item(
     screenshot(page, "evidence-criteria-picker")
     page.set_viewport_size(PHONE)
     screenshot(page, "evidence-criteria-picker-phone")
+    assert fits_the_screen(page)
     page.set_viewport_size(DESKTOP)
     page.get_by_role("button", name="Save criteria").click()
     expect(page.get_by_text("Criteria saved: 2 added")).to_be_visible()
@@ -87,6 +93,7 @@ def test_learner_builds_maps_and_submits_an_item(
     screenshot(page, "evidence-dashboard")
     page.set_viewport_size(PHONE)
     screenshot(page, "evidence-dashboard-phone")
+    assert fits_the_screen(page)
     page.set_viewport_size(DESKTOP)
     page.get_by_role("link", name="Tracking grid").first.click()
     row = page.locator("tr", has_text="Use a recognised process mapping tool")
@@ -94,6 +101,7 @@ def test_learner_builds_maps_and_submits_an_item(
     screenshot(page, "evidence-grid")
     page.set_viewport_size(PHONE)
     screenshot(page, "evidence-grid-phone")
+    assert fits_the_screen(page)
 
     # The files download for the learner and their assessor, and not for another learner.
     urls = [f"{live_server.url}/files/{f.pk}/" for f in EvidenceFile.objects.order_by("pk")]
@@ -132,3 +140,26 @@ def test_upload_refusal_is_shown_next_to_the_file(page, log_in, live_server, tmp
     expect(status).to_contain_text("a program (executable)")
     expect(page.locator("#file-list")).to_contain_text("No files yet.")
     screenshot(page, "evidence-upload-refused")
+
+
+def test_centre_admin_enrols_a_learner(page, log_in, screenshot):
+    page.set_viewport_size(DESKTOP)
+    log_in(page, "centreadmin")
+    page.get_by_role("link", name="Enrol a learner").click()
+
+    page.get_by_label("Learner*").select_option(label="Sam Patel (learner)")
+    qualification = "Pearson Edexcel Level 3 NVQ Diploma in Customer Service (QCF)"
+    page.get_by_label("Qualification*").select_option(label=qualification)
+    # The optional units follow the qualification chosen (htmx swaps them in).
+    unit = page.get_by_label("Review and re-engineer customer service processes")
+    expect(unit).to_be_visible()
+    unit.check()
+    page.get_by_label("Assessor").select_option(label="Alex Morgan (assessor)")
+    page.get_by_label("Internal quality assurer").select_option(label="Priya Shah (iqa)")
+    page.get_by_label("Start date*").fill("2026-11-02")
+    screenshot(page, "enrolment-form")
+    page.get_by_role("button", name="Enrol").click()
+
+    expect(page.get_by_text(f"Sam Patel is enrolled on {qualification}.")).to_be_visible()
+    expect(page.get_by_role("cell", name=qualification)).to_be_visible()
+    screenshot(page, "centre-admin-dashboard")
