@@ -1,0 +1,70 @@
+"""The evidence app's tables, one module per subject; everything is importable from here."""
+
+from evidence.models.assessment import (
+    ImmutableRow,
+    MappingDecision,
+    Review,
+    ReviewOutcome,
+    Signature,
+    SignatureRole,
+    SignOff,
+    SignOffKind,
+    canonical_json,
+    sha256_of,
+)
+from evidence.models.items import (
+    EDITABLE_STATUSES,
+    WITNESS_FIELDS,
+    CriterionMapping,
+    EvidenceFile,
+    EvidenceItem,
+    EvidenceKind,
+    EvidenceStatus,
+    Submission,
+    evidence_file_path,
+)
+from evidence.models.portfolios import OPEN_STATUSES, Portfolio, PortfolioStatus
+from evidence.models.quality import (
+    DEFAULT_TARGET_PERCENT,
+    EqaGrant,
+    IqaSample,
+    RiskRating,
+    SampleDecision,
+    SamplingMethod,
+    SamplingPlan,
+)
+from evidence.models.witness import WitnessRequest, WitnessSignature
+
+__all__ = [
+    "DEFAULT_TARGET_PERCENT",
+    "EDITABLE_STATUSES",
+    "OPEN_STATUSES",
+    "WITNESS_FIELDS",
+    "CriterionMapping",
+    "EqaGrant",
+    "EvidenceFile",
+    "EvidenceItem",
+    "EvidenceKind",
+    "EvidenceStatus",
+    "ImmutableRow",
+    "IqaSample",
+    "MappingDecision",
+    "Portfolio",
+    "PortfolioStatus",
+    "Review",
+    "ReviewOutcome",
+    "RiskRating",
+    "SampleDecision",
+    "SamplingMethod",
+    "SamplingPlan",
+    "SignOff",
+    "SignOffKind",
+    "Signature",
+    "SignatureRole",
+    "Submission",
+    "WitnessRequest",
+    "WitnessSignature",
+    "canonical_json",
+    "evidence_file_path",
+    "sha256_of",
+]
