@@ -3,8 +3,27 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from criteria.models import Requirement, Unit
-from evidence.models import WITNESS_FIELDS, EvidenceItem, EvidenceKind, Portfolio
+from evidence.models import (
+    DEFAULT_TARGET_PERCENT,
+    WITNESS_FIELDS,
+    EvidenceItem,
+    EvidenceKind,
+    Portfolio,
+    ReviewOutcome,
+    RiskRating,
+    SampleDecision,
+    SamplingMethod,
+)
 from evidence.services import DECLARATION
+from evidence.services.assessment import (
+    ASSESSOR_RECORD_DECLARATION,
+    CRITERION_SIGN_OFF_DECLARATION,
+    LEARNER_CONFIRMATION,
+    UNIT_COUNTERSIGNATURE,
+    UNIT_SIGN_OFF_DECLARATION,
+)
+from evidence.services.quality import IQA_COUNTERSIGNATURE
+from evidence.services.witness import WITNESS_DECLARATION
 from portfolio_site.accounts.models import Centre, Role, User
 
 
@@ -45,9 +64,14 @@ class EvidenceItemForm(forms.ModelForm):
             "witness_email": "Your assessor may ask the witness to confirm their statement.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kinds=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = EvidenceKind.choices
+        # An assessor writes observation and discussion records only.
+        self.fields["kind"].choices = [
+            (value, label)
+            for value, label in EvidenceKind.choices
+            if kinds is None or value in kinds
+        ]
         for name in WITNESS_FIELDS:
             self.fields[name].required = False
 
@@ -175,3 +199,173 @@ class PortfolioForm(forms.ModelForm):
             except ValidationError:
                 return None
         return self.instance.qualification if self.instance.qualification_id else None
+
+
+# --- Assessment -------------------------------------------------------------------------------
+
+
+def parse_review_post(data, criterion_ids) -> dict[int, tuple[bool, str]]:
+    """The review form's decision per mapped criterion: `decision-<id>` is "met" or
+    "not_met", `feedback-<id>` the feedback. Undecided criteria are left out (the service
+    asks for them)."""
+    decisions = {}
+    for criterion_id in criterion_ids:
+        choice = data.get(f"decision-{criterion_id}")
+        if choice in ("met", "not_met"):
+            decisions[criterion_id] = (choice == "met", data.get(f"feedback-{criterion_id}", ""))
+    return decisions
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(choices=ReviewOutcome.choices, widget=forms.HiddenInput)
+    feedback = forms.CharField(
+        label="Overall feedback to the learner",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required when you refer the item back: say what to change.",
+    )
+
+
+def _declaration(text: str, required_message: str) -> forms.BooleanField:
+    return forms.BooleanField(label=text, error_messages={"required": required_message})
+
+
+class RecordSendForm(forms.Form):
+    declared = _declaration(ASSESSOR_RECORD_DECLARATION, "Confirm the declaration to send it.")
+
+
+class RecordConfirmForm(forms.Form):
+    declared = _declaration(LEARNER_CONFIRMATION, "Tick the box to confirm the record.")
+
+
+class RecordReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="What is not accurate?", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CriteriaSignOffForm(forms.Form):
+    declared = _declaration(CRITERION_SIGN_OFF_DECLARATION, "Confirm the declaration to sign off.")
+
+
+class UnitSignOffForm(forms.Form):
+    declared = _declaration(UNIT_SIGN_OFF_DECLARATION, "Confirm the declaration to sign off.")
+
+
+class CountersignForm(forms.Form):
+    declared = _declaration(UNIT_COUNTERSIGNATURE, "Confirm the declaration to countersign.")
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing this sign-off?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the sign-off for the learner, IQA and EQA to read.",
+    )
+
+
+class WitnessSignForm(forms.Form):
+    comments = forms.CharField(
+        label="Your comments (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Anything you want to add about what you saw.",
+    )
+    confirmed = forms.BooleanField(
+        label=WITNESS_DECLARATION,
+        error_messages={"required": "Tick the box to confirm the statement is accurate."},
+    )
+    typed_name = forms.CharField(label="Type your full name to sign", max_length=200)
+
+
+# --- Quality assurance ------------------------------------------------------------------------
+
+
+class SamplingPlanForm(forms.Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none())
+    assessor = forms.ModelChoiceField(queryset=User.objects.none())
+    unit = forms.ModelChoiceField(queryset=Unit.objects.order_by("title"))
+    risk_rating = forms.ChoiceField(choices=RiskRating.choices, label="Risk")
+    method = forms.ChoiceField(choices=SamplingMethod.choices)
+    target_percent = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        label="Target (% of learners)",
+        help_text="Leave blank for the usual target for the risk: "
+        + ", ".join(
+            f"{RiskRating(k).label.lower()} {v}%" for k, v in DEFAULT_TARGET_PERCENT.items()
+        )
+        + ".",
+    )
+    rationale = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why this risk: a new assessor, a new unit, past disagreements ...",
+    )
+
+    def __init__(self, *args, iqa: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        centres = Centre.objects.filter(
+            memberships__user=iqa, memberships__role=Role.IQA, memberships__is_active=True
+        ).distinct()
+        self.fields["centre"].queryset = centres
+        if centres.count() == 1:
+            self.fields["centre"].initial = centres.first()
+        self.fields["assessor"].queryset = (
+            User.objects.filter(
+                memberships__centre__in=centres,
+                memberships__role=Role.ASSESSOR,
+                memberships__is_active=True,
+            )
+            .exclude(pk=iqa.pk)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+
+
+class IqaSampleForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label="Unit sampled")
+    method = forms.ChoiceField(choices=SamplingMethod.choices)
+    decision = forms.ChoiceField(choices=SampleDecision.choices, widget=forms.RadioSelect)
+    comments = forms.CharField(
+        label="What you checked and found", widget=forms.Textarea(attrs={"rows": 4})
+    )
+    actions = forms.CharField(
+        label="Actions for the assessor",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required if you disagree.",
+    )
+
+    def __init__(self, *args, units, countersign: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        if units.count() == 1:
+            self.fields["unit"].initial = units.first()
+        if countersign:
+            self.fields["countersign"] = forms.BooleanField(
+                required=False, label=f"Countersign the unit sign-off: {IQA_COUNTERSIGNATURE}"
+            )
+
+
+class EqaGrantForm(forms.Form):
+    eqa = forms.ModelChoiceField(queryset=User.objects.none(), label="External quality assurer")
+    portfolios = forms.ModelMultipleChoiceField(
+        queryset=Portfolio.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    expires_on = forms.DateField(widget=DateInput(), label="Access until (inclusive)")
+
+    def __init__(self, *args, centre: Centre, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["eqa"].queryset = User.objects.filter(
+            memberships__centre=centre, memberships__role=Role.EQA, memberships__is_active=True
+        ).order_by("last_name", "first_name")
+        self.fields["portfolios"].queryset = (
+            Portfolio.objects.filter(centre=centre)
+            .select_related("learner", "qualification")
+            .order_by("learner__last_name", "learner__first_name")
+        )
+        self.fields["portfolios"].label_from_instance = lambda portfolio: (
+            f"{portfolio.learner} · {portfolio.qualification}"
+        )

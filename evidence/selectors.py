@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from criteria.models import (
     AssessmentCriterion,
@@ -16,9 +17,19 @@ from criteria.models import (
 from evidence.models import (
     OPEN_STATUSES,
     CriterionMapping,
+    EqaGrant,
     EvidenceItem,
     EvidenceStatus,
+    IqaSample,
+    MappingDecision,
     Portfolio,
+    Review,
+    ReviewOutcome,
+    SamplingPlan,
+    SignOff,
+    SignOffKind,
+    Submission,
+    WitnessRequest,
 )
 from portfolio_site.accounts.models import Centre, Membership, Role, User
 from portfolio_site.accounts.selectors import centres_where
@@ -75,30 +86,50 @@ def portfolio_units(portfolio: Portfolio) -> list[PortfolioUnit]:
     ]
 
 
+# Item statuses in which the learner's claim is with the assessor or decided.
+SUBMITTED_STATUSES = (
+    EvidenceStatus.SUBMITTED,
+    EvidenceStatus.AWAITING_CONFIRMATION,
+    EvidenceStatus.ACCEPTED,
+)
+
+
 @dataclass
 class UnitProgress:
-    """How far a portfolio has got with one unit, in criteria."""
+    """How far a portfolio has got with one unit, in criteria. Each count includes the ones
+    after it: signed off < accepted < submitted < mapped."""
 
     unit: Unit
     requirement: str
     criteria: int
-    claimed: int = 0  # criteria mapped from at least one submitted item
-    drafted: int = 0  # criteria mapped only from items still in draft
+    mapped: int = 0  # mapped from any item, drafts included
+    submitted: int = 0  # mapped from an item submitted (or decided)
+    accepted: int = 0  # met, in the assessor's decision on an accepted item
+    signed_off: int = 0  # signed off by the assessor
 
     @property
     def without_evidence(self) -> int:
-        return self.criteria - self.claimed - self.drafted
-
-    def percent(self, count: int) -> int:
-        return round(100 * count / self.criteria) if self.criteria else 0
+        return self.criteria - self.mapped
 
     @property
-    def claimed_percent(self) -> int:
-        return self.percent(self.claimed)
+    def drafted(self) -> int:
+        """Criteria claimed only by items still being written."""
+        return self.mapped - self.submitted
 
     @property
-    def drafted_percent(self) -> int:
-        return self.percent(self.drafted)
+    def segments(self) -> list[tuple[str, str, int, int]]:
+        """The bar, left to right: (css class, label, criteria, percent)."""
+        parts = [
+            ("progress-signed", "signed off", self.signed_off),
+            ("progress-accepted", "accepted", self.accepted - self.signed_off),
+            ("progress-claimed", "submitted", max(self.submitted - self.accepted, 0)),
+            ("progress-drafted", "in drafts", self.drafted),
+        ]
+        return [
+            (css, label, count, round(100 * count / self.criteria))
+            for css, label, count in parts
+            if count and self.criteria
+        ]
 
 
 @dataclass
@@ -106,10 +137,27 @@ class PortfolioSummary:
     portfolio: Portfolio
     units: list[UnitProgress]
     item_counts: dict[str, int] = field(default_factory=dict)
+    awaiting_countersignature: int = 0
+
+    def _count(self, status: str) -> int:
+        return self.item_counts.get(status, 0)
 
     @property
     def drafts(self) -> int:
-        return self.item_counts.get(EvidenceStatus.DRAFT, 0)
+        return self._count(EvidenceStatus.DRAFT)
+
+    @property
+    def referred(self) -> int:
+        return self._count(EvidenceStatus.REFERRED)
+
+    @property
+    def to_confirm(self) -> int:
+        return self._count(EvidenceStatus.AWAITING_CONFIRMATION)
+
+    @property
+    def waiting(self) -> int:
+        """Submitted items waiting for the assessor."""
+        return self._count(EvidenceStatus.SUBMITTED)
 
     @property
     def items(self) -> int:
@@ -125,22 +173,39 @@ class PortfolioSummary:
 
 
 def portfolio_summaries(portfolios: list[Portfolio]) -> list[PortfolioSummary]:
-    """Progress per unit and item counts for portfolios from _portfolio_queryset(): two
-    queries for any number of portfolios and items."""
+    """Progress per unit, item counts and countersignatures due, for portfolios from
+    _portfolio_queryset(): four queries for any number of portfolios and items."""
     ids = [portfolio.pk for portfolio in portfolios]
-    mapped = (
+    progress: dict[tuple[int, int], dict] = defaultdict(dict)
+    for row in (
         CriterionMapping.objects.filter(item__portfolio__in=ids)
         .values("item__portfolio_id", "criterion__outcome__unit_id")
         .annotate(
             mapped=Count("criterion", distinct=True),
-            claimed=Count(
-                "criterion", distinct=True, filter=Q(item__status=EvidenceStatus.SUBMITTED)
+            submitted=Count(
+                "criterion", distinct=True, filter=Q(item__status__in=SUBMITTED_STATUSES)
             ),
         )
-    )
-    by_unit = {
-        (row["item__portfolio_id"], row["criterion__outcome__unit_id"]): row for row in mapped
-    }
+    ):
+        key = (row["item__portfolio_id"], row["criterion__outcome__unit_id"])
+        progress[key].update(mapped=row["mapped"], submitted=row["submitted"])
+    for row in (
+        accepted_decisions()
+        .filter(review__item__portfolio__in=ids)
+        .values("review__item__portfolio_id", "criterion__outcome__unit_id")
+        .annotate(accepted=Count("criterion", distinct=True))
+    ):
+        key = (row["review__item__portfolio_id"], row["criterion__outcome__unit_id"])
+        progress[key]["accepted"] = row["accepted"]
+    for row in (
+        SignOff.objects.active()
+        .filter(portfolio__in=ids, kind=SignOffKind.CRITERION)
+        .values("portfolio_id", "criterion__outcome__unit_id")
+        .annotate(signed_off=Count("criterion", distinct=True))
+    ):
+        progress[(row["portfolio_id"], row["criterion__outcome__unit_id"])]["signed_off"] = row[
+            "signed_off"
+        ]
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for row in (
         EvidenceItem.objects.filter(portfolio__in=ids)
@@ -148,25 +213,58 @@ def portfolio_summaries(portfolios: list[Portfolio]) -> list[PortfolioSummary]:
         .annotate(n=Count("pk"))
     ):
         counts[row["portfolio_id"]][row["status"]] = row["n"]
+    countersign = dict(
+        SignOff.objects.active()
+        .filter(portfolio__in=ids, kind=SignOffKind.UNIT, learner_signature__isnull=True)
+        .values_list("portfolio_id")
+        .annotate(n=Count("pk"))
+    )
 
     summaries = []
     for portfolio in portfolios:
-        units = []
-        for unit in portfolio_units(portfolio):
-            row = by_unit.get((portfolio.pk, unit.unit.pk), {"mapped": 0, "claimed": 0})
-            units.append(
-                UnitProgress(
-                    unit=unit.unit,
-                    requirement=unit.requirement,
-                    criteria=unit.criterion_count,
-                    claimed=row["claimed"],
-                    drafted=row["mapped"] - row["claimed"],
-                )
+        units = [
+            UnitProgress(
+                unit=unit.unit,
+                requirement=unit.requirement,
+                criteria=unit.criterion_count,
+                **progress.get((portfolio.pk, unit.unit.pk), {}),
             )
+            for unit in portfolio_units(portfolio)
+        ]
         summaries.append(
-            PortfolioSummary(portfolio=portfolio, units=units, item_counts=counts[portfolio.pk])
+            PortfolioSummary(
+                portfolio=portfolio,
+                units=units,
+                item_counts=counts[portfolio.pk],
+                awaiting_countersignature=countersign.get(portfolio.pk, 0),
+            )
         )
     return summaries
+
+
+def accepted_decisions() -> QuerySet[MappingDecision]:
+    """Decisions that a criterion is met, on items the assessor accepted (and, for records
+    the assessor wrote, that the learner confirmed)."""
+    return MappingDecision.objects.filter(
+        met=True,
+        review__outcome=ReviewOutcome.ACCEPTED,
+        review__item__status=EvidenceStatus.ACCEPTED,
+    )
+
+
+def sign_off_candidates(portfolio: Portfolio) -> dict[int, list[MappingDecision]]:
+    """For each criterion that accepted evidence meets: the decisions that say so."""
+    candidates: dict[int, list[MappingDecision]] = defaultdict(list)
+    for decision in (
+        accepted_decisions()
+        .filter(review__item__portfolio=portfolio)
+        .select_related(
+            "criterion__outcome__unit", "review__item", "review__submission", "review__assessor"
+        )
+        .order_by("criterion_id", "review__decided_at")
+    ):
+        candidates[decision.criterion_id].append(decision)
+    return dict(candidates)
 
 
 def learner_portfolios(*, learner: User) -> list[PortfolioSummary]:
@@ -301,14 +399,43 @@ def evidence_item_list(
 
 
 def evidence_item_detail(item_id: int) -> EvidenceItem:
-    """One item with its files, mappings (grouped-ready, in criterion order) and submissions."""
+    """One item with its files, mappings (in criterion order), its submissions newest first
+    (each with its review, decisions and IQA samples), and its witness links and signatures."""
+    submissions = (
+        Submission.objects.select_related(
+            "submitted_by", "review__assessor", "learner_confirmation__signer"
+        )
+        .prefetch_related(
+            Prefetch(
+                "review__decisions",
+                queryset=MappingDecision.objects.select_related(
+                    "criterion__outcome__unit"
+                ).order_by(
+                    "criterion__outcome__unit__title",
+                    "criterion__outcome__number",
+                    "criterion__position",
+                ),
+            ),
+            Prefetch("review__iqa_samples", queryset=IqaSample.objects.select_related("iqa")),
+        )
+        .order_by("-sequence")
+    )
     return (
         EvidenceItem.objects.select_related(
-            "portfolio__learner", "portfolio__qualification", "created_by"
+            "portfolio__learner",
+            "portfolio__qualification",
+            "portfolio__assessor",
+            "portfolio__centre",
+            "created_by",
         )
         .prefetch_related(
             "files",
-            "submissions",
+            Prefetch("submissions", queryset=submissions),
+            Prefetch(
+                "witness_requests",
+                queryset=WitnessRequest.objects.select_related("sent_by").order_by("-sent_at"),
+            ),
+            "witness_signatures",
             Prefetch(
                 "mappings",
                 queryset=CriterionMapping.objects.select_related(
@@ -324,12 +451,37 @@ def evidence_item_detail(item_id: int) -> EvidenceItem:
     )
 
 
-def assessor_caseload(*, assessor: User) -> QuerySet[Portfolio]:
-    return (
-        _portfolio_queryset()
-        .filter(assessor=assessor, status__in=OPEN_STATUSES)
-        .order_by("learner__last_name", "learner__first_name", "learner__username")
+def assessor_caseload(*, assessor: User) -> list[PortfolioSummary]:
+    """The assessor's open portfolios, each with its progress per unit and items waiting."""
+    return portfolio_summaries(
+        list(
+            _portfolio_queryset()
+            .filter(assessor=assessor, status__in=OPEN_STATUSES)
+            .order_by("learner__last_name", "learner__first_name", "learner__username")
+        )
     )
+
+
+def assessment_queue(*, assessor: User) -> QuerySet[EvidenceItem]:
+    """Submitted items waiting for this assessor, the longest-waiting first."""
+    return (
+        EvidenceItem.objects.filter(
+            portfolio__assessor=assessor,
+            portfolio__status__in=OPEN_STATUSES,
+            status=EvidenceStatus.SUBMITTED,
+        )
+        .select_related("portfolio__learner", "portfolio__qualification")
+        .annotate(
+            file_count=Count("files", distinct=True), criteria=Count("mappings", distinct=True)
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def iqa_feedback_for(*, assessor: User, limit: int = 10) -> QuerySet[IqaSample]:
+    return IqaSample.objects.filter(assessor=assessor).select_related(
+        "iqa", "portfolio__learner", "unit"
+    )[:limit]
 
 
 def iqa_portfolios(*, iqa: User) -> QuerySet[Portfolio]:
@@ -380,5 +532,196 @@ def centre_admin_overview(*, admin: User) -> list[CentreOverview]:
     return overviews
 
 
+def eqa_grants_for(*, eqa: User) -> QuerySet[EqaGrant]:
+    """The portfolios an EQA may read today."""
+    return (
+        EqaGrant.objects.current(timezone.localdate())
+        .filter(eqa=eqa)
+        .select_related(
+            "portfolio__learner",
+            "portfolio__centre",
+            "portfolio__qualification",
+            "portfolio__assessor",
+            "granted_by",
+        )
+        .order_by("portfolio__centre__name", "portfolio__learner__last_name")
+    )
+
+
+def eqa_grants_at(*, centres) -> QuerySet[EqaGrant]:
+    """Open grants at these centres (expired ones included, until revoked), for admins."""
+    return (
+        EqaGrant.objects.filter(portfolio__centre__in=centres, revoked_at__isnull=True)
+        .select_related("eqa", "portfolio__learner", "portfolio__qualification", "granted_by")
+        .order_by("-expires_on", "eqa__last_name")
+    )
+
+
 def eqa_centres(*, eqa: User) -> QuerySet[Centre]:
     return centres_where(user=eqa, role=Role.EQA).order_by("name")
+
+
+# --- Sign-off ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CriterionState:
+    criterion: AssessmentCriterion
+    mapped: bool
+    decisions: list  # accepted decisions that it is met
+    sign_off: SignOff | None
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.decisions) and self.sign_off is None
+
+
+@dataclass
+class UnitSignOffState:
+    unit: Unit
+    outcomes: list[tuple[LearningOutcome, list[CriterionState]]]
+    sign_off: SignOff | None
+    withdrawn: list[SignOff]
+
+    @property
+    def criteria(self) -> list[CriterionState]:
+        return [state for _, states in self.outcomes for state in states]
+
+    @property
+    def all_signed(self) -> bool:
+        return bool(self.criteria) and all(state.sign_off for state in self.criteria)
+
+    @property
+    def ready_count(self) -> int:
+        return sum(state.ready for state in self.criteria)
+
+
+def sign_off_overview(portfolio: Portfolio) -> list[UnitSignOffState]:
+    """Every unit of the portfolio with each criterion's state: signed off, ready to sign (met
+    by accepted evidence), or not yet; and the unit's own sign-off. Seven queries."""
+    tree = portfolio_criteria_tree(portfolio)
+    candidates = sign_off_candidates(portfolio)
+    mapped = set(
+        CriterionMapping.objects.filter(item__portfolio=portfolio).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    sign_offs = list(
+        SignOff.objects.filter(portfolio=portfolio)
+        .select_related(
+            "assessor_signature__signer",
+            "learner_signature__signer",
+            "iqa_signature__signer",
+            "withdrawn_by",
+            "criterion__outcome",
+        )
+        .order_by("pk")
+    )
+    criterion_sign_offs = {
+        s.criterion_id: s for s in sign_offs if s.kind == SignOffKind.CRITERION and s.is_active
+    }
+    unit_sign_offs = {s.unit_id: s for s in sign_offs if s.kind == SignOffKind.UNIT and s.is_active}
+    withdrawn = defaultdict(list)
+    for sign_off in sign_offs:
+        if not sign_off.is_active:
+            unit_id = sign_off.unit_id or sign_off.criterion.outcome.unit_id
+            withdrawn[unit_id].append(sign_off)
+    return [
+        UnitSignOffState(
+            unit=unit,
+            outcomes=[
+                (
+                    outcome,
+                    [
+                        CriterionState(
+                            criterion=criterion,
+                            mapped=criterion.pk in mapped,
+                            decisions=candidates.get(criterion.pk, []),
+                            sign_off=criterion_sign_offs.get(criterion.pk),
+                        )
+                        for criterion in outcome.criteria.all()
+                    ],
+                )
+                for outcome in unit.outcomes.all()
+            ],
+            sign_off=unit_sign_offs.get(unit.pk),
+            withdrawn=withdrawn.get(unit.pk, []),
+        )
+        for unit in tree
+    ]
+
+
+# --- Internal quality assurance ---------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    plan: SamplingPlan
+    assessed: int  # learners this assessor has judged in this unit
+    sampled: int  # of them, learners the IQA has sampled in this unit
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.sampled / self.assessed) if self.assessed else 0
+
+    @property
+    def on_target(self) -> bool:
+        return self.assessed == 0 or self.percent >= self.plan.target_percent
+
+    @property
+    def to_sample(self) -> int:
+        """How many more learners to sample to reach the plan's target."""
+        needed = -(-self.plan.target_percent * self.assessed // 100)  # ceiling
+        return max(needed - self.sampled, 0)
+
+
+def iqa_coverage(*, iqa: User) -> list[Coverage]:
+    """Sampling against plan for every plan at the IQA's centres: three queries."""
+    plans = list(
+        SamplingPlan.objects.filter(
+            centre__in=centres_where(user=iqa, role=Role.IQA)
+        ).select_related("assessor", "unit", "centre", "iqa")
+    )
+    assessors = {plan.assessor_id for plan in plans}
+    assessed = {
+        (row["review__assessor_id"], row["criterion__outcome__unit_id"]): row["n"]
+        for row in MappingDecision.objects.filter(review__assessor__in=assessors)
+        .values("review__assessor_id", "criterion__outcome__unit_id")
+        .annotate(n=Count("review__item__portfolio", distinct=True))
+    }
+    sampled = {
+        (row["assessor_id"], row["unit_id"]): row["n"]
+        for row in IqaSample.objects.filter(assessor__in=assessors)
+        .values("assessor_id", "unit_id")
+        .annotate(n=Count("portfolio", distinct=True))
+    }
+    return [
+        Coverage(
+            plan=plan,
+            assessed=assessed.get((plan.assessor_id, plan.unit_id), 0),
+            sampled=sampled.get((plan.assessor_id, plan.unit_id), 0),
+        )
+        for plan in plans
+    ]
+
+
+def iqa_sampling_candidates(*, iqa: User, limit: int = 20):
+    """Recent decisions and unit sign-offs in the IQA's portfolios that nobody has sampled."""
+    reviews = (
+        Review.objects.filter(item__portfolio__iqa=iqa, iqa_samples__isnull=True)
+        .select_related("item__portfolio__learner", "assessor")
+        .order_by("-decided_at")[:limit]
+    )
+    unit_sign_offs = (
+        SignOff.objects.active()
+        .filter(portfolio__iqa=iqa, kind=SignOffKind.UNIT, iqa_samples__isnull=True)
+        .select_related("portfolio__learner", "unit", "assessor_signature__signer")
+        .order_by("-pk")[:limit]
+    )
+    return reviews, unit_sign_offs
+
+
+def iqa_recent_samples(*, iqa: User, limit: int = 15) -> QuerySet[IqaSample]:
+    return IqaSample.objects.filter(iqa=iqa).select_related(
+        "assessor", "portfolio__learner", "unit"
+    )[:limit]
