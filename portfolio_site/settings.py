@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_htmx",
     # Our apps, in dependency order: each may import only those above it.
     "portfolio_site.accounts",
+    "portfolio_site.audit",
+    "portfolio_site.notifications",
     "criteria",
     "evidence",
     "processes",
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # External quality assurers' every page view goes into the audit trail.
+    "evidence.middleware.EqaPageViewMiddleware",
 ]
 
 ROOT_URLCONF = "portfolio_site.urls"
@@ -109,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portfolio_site.accounts.context_processors.roles",
+                "portfolio_site.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -164,6 +169,11 @@ ROLE_DASHBOARDS = {
 }
 
 # --- Email ------------------------------------------------------------------------------------
+
+# The site's own address, for links in emails (password resets use the request's host).
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
+# How long a witness's single-use link to confirm a testimony stays valid.
+WITNESS_LINK_DAYS = env.int("WITNESS_LINK_DAYS", default=14)
 
 # EMAIL_URL picks the backend: smtp://user:password@host:587 (add ?tls=True), consolemail://,
 # filemail:///path. Development prints mail to the console; production defaults to SMTP on
@@ -278,6 +288,9 @@ if IS_PRODUCTION:
     if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
         # Only behind a proxy that sets this header itself and strips it from clients.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind our own reverse proxy, the client's address (recorded with a witness's signature) is
+# the last one in X-Forwarded-For; otherwise REMOTE_ADDR is.
+USE_X_FORWARDED_FOR = env.bool("DJANGO_USE_X_FORWARDED_FOR", default=False)
 
 # --- Logging ----------------------------------------------------------------------------------
 

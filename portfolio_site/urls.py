@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("portfolio_site.accounts.urls")),
     path("catalogue/", include("criteria.urls")),
+    path("notifications/", include("portfolio_site.notifications.urls")),
+    path("audit/", include("portfolio_site.audit.urls")),
     path("", include("evidence.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,4 @@
-"""Dashboards, one per role. Each shows what exists so far; later work adds to them."""
+"""Dashboards, one per role."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,19 +19,31 @@ def learner_dashboard(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ASSESSOR)
 def assessor_dashboard(request: HttpRequest) -> HttpResponse:
+    """The caseload: each learner's progress and items waiting; the queue, oldest first."""
     return render(
         request,
         "evidence/assessor_dashboard.html",
-        {"portfolios": selectors.assessor_caseload(assessor=request.user)},
+        {
+            "summaries": selectors.assessor_caseload(assessor=request.user),
+            "queue": selectors.assessment_queue(assessor=request.user),
+            "iqa_feedback": selectors.iqa_feedback_for(assessor=request.user),
+        },
     )
 
 
 @role_required(Role.IQA)
 def iqa_dashboard(request: HttpRequest) -> HttpResponse:
+    reviews, unit_sign_offs = selectors.iqa_sampling_candidates(iqa=request.user)
     return render(
         request,
         "evidence/iqa_dashboard.html",
-        {"portfolios": selectors.iqa_portfolios(iqa=request.user)},
+        {
+            "coverage": selectors.iqa_coverage(iqa=request.user),
+            "candidate_reviews": reviews,
+            "candidate_sign_offs": unit_sign_offs,
+            "recent_samples": selectors.iqa_recent_samples(iqa=request.user),
+            "portfolios": selectors.iqa_portfolios(iqa=request.user),
+        },
     )
 
 
@@ -49,5 +61,8 @@ def eqa_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evidence/eqa_dashboard.html",
-        {"centres": selectors.eqa_centres(eqa=request.user)},
+        {
+            "centres": selectors.eqa_centres(eqa=request.user),
+            "grants": selectors.eqa_grants_for(eqa=request.user),
+        },
     )

@@ -21,7 +21,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_POST
 def file_upload(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = permissions.access_own_item(request.user, item_id)
+    item = permissions.access_item_to_change(request.user, item_id)
     # Reading FILES parses the body; the upload handler and parser note problems as they go.
     uploads = request.FILES.getlist("file")
     results: list[tuple[bool, str]] = []
@@ -82,12 +82,12 @@ def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
 def file_delete(request: HttpRequest, file_id: int) -> HttpResponse:
     evidence_file = permissions.access_file(request.user, file_id)
     item = evidence_file.item
-    if item.portfolio.learner_id != request.user.pk:
-        raise PermissionDenied("Only the learner removes files from their evidence.")
+    if item.created_by_id != request.user.pk:
+        raise PermissionDenied("Only the item's author removes its files.")
     try:
-        services.evidence_file_delete(evidence_file=evidence_file)
-    except EvidenceLocked as error:
-        messages.info(request, error.message)
+        services.evidence_file_delete(evidence_file=evidence_file, user=request.user)
+    except ValidationError as error:
+        messages.info(request, " ".join(error.messages))
     else:
         messages.success(request, f"“{evidence_file.original_name}” was removed.")
     return redirect("evidence:item-detail", item.pk)

@@ -13,8 +13,10 @@ from django.utils import timezone
 from evidence import permissions, selectors, services
 from evidence.file_types import ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY
 from evidence.forms import EvidenceItemForm, SubmitForm, UploadForm, parse_mapping_post
-from evidence.models import EvidenceKind, EvidenceStatus
-from evidence.services import EvidenceLocked, StaleEdit
+from evidence.models import EvidenceKind, EvidenceStatus, sha256_of
+from evidence.services import ASSESSOR_KINDS, EvidenceLocked, StaleEdit
+from evidence.services.assessment import LEARNER_CONFIRMATION
+from evidence.services.witness import witness_statement
 
 ITEMS_PER_PAGE = 25
 
@@ -52,6 +54,7 @@ def evidence_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
             "kinds": EvidenceKind.choices,
             "statuses": EvidenceStatus.choices,
             "can_add": permissions.can_add_evidence(request.user, portfolio),
+            "can_write_records": permissions.can_write_records(request.user, portfolio),
             "tab": "evidence",
         },
     )
@@ -76,10 +79,16 @@ def tracking_grid(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     )
 
 
+def _kinds_for(user, portfolio):
+    """A learner adds any kind of evidence; their assessor writes records about them."""
+    return ASSESSOR_KINDS if user.pk != portfolio.learner_id else None
+
+
 def item_create(request: HttpRequest, portfolio_id: int) -> HttpResponse:
-    portfolio = permissions.access_own_portfolio(request.user, portfolio_id)
+    portfolio = permissions.access_portfolio_to_add(request.user, portfolio_id)
+    kinds = _kinds_for(request.user, portfolio)
     if request.method == "POST":
-        form = EvidenceItemForm(request.POST)
+        form = EvidenceItemForm(request.POST, kinds=kinds)
         if form.is_valid():
             try:
                 item, created = services.evidence_item_create(
@@ -100,25 +109,57 @@ def item_create(request: HttpRequest, portfolio_id: int) -> HttpResponse:
                 return redirect("evidence:item-detail", item.pk)
     else:
         form = EvidenceItemForm(
-            initial={"creation_token": uuid.uuid4(), "activity_date": timezone.localdate()}
+            initial={"creation_token": uuid.uuid4(), "activity_date": timezone.localdate()},
+            kinds=kinds,
         )
     return render(
         request,
         "evidence/item_form.html",
-        {"form": form, "portfolio": portfolio, "item": None, "tab": "evidence"},
+        {
+            "form": form,
+            "portfolio": portfolio,
+            "item": None,
+            "writing_record": kinds is not None,
+            "tab": "evidence",
+        },
     )
 
 
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     item = permissions.access_item(request.user, item_id)
     item = selectors.evidence_item_detail(item.pk)
+    user = request.user
+    portfolio = item.portfolio
+    submissions = list(item.submissions.all())
+    witness_signature = next(iter(item.witness_signatures.all()), None)
+    witness_current = bool(
+        witness_signature
+        and witness_signature.statement_sha256 == sha256_of(witness_statement(item))
+    )
     return render(
         request,
         "evidence/item_detail.html",
         {
             "item": item,
-            "portfolio": item.portfolio,
-            "can_change": permissions.can_change_item(request.user, item),
+            "portfolio": portfolio,
+            "submissions": submissions,
+            "latest_review": getattr(submissions[0], "review", None) if submissions else None,
+            "can_change": permissions.can_change_item(user, item),
+            "can_review": permissions.can_review(user, item),
+            "is_record": item.kind in ASSESSOR_KINDS and item.created_by_id != portfolio.learner_id,
+            "is_learner": user.pk == portfolio.learner_id,
+            "is_assessor": user.pk == portfolio.assessor_id,
+            "witness_signature": witness_signature,
+            "witness_signature_current": witness_current,
+            "can_request_witness": (
+                item.is_witness_testimony
+                and user.pk in (portfolio.learner_id, portfolio.assessor_id)
+                and not witness_current
+            ),
+            "confirm_statement": LEARNER_CONFIRMATION,
+            "witness_request": next(
+                (r for r in item.witness_requests.all() if not r.superseded_at), None
+            ),
             "upload_form": UploadForm(),
             "accept": ACCEPT_ATTRIBUTE,
             "accepted_summary": ACCEPTED_SUMMARY,
@@ -129,17 +170,20 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = permissions.access_own_item(request.user, item_id)
-    if not item.is_draft:
+    item = permissions.access_item_to_change(request.user, item_id)
+    if not item.is_editable:
         return _locked(
             request, item, EvidenceLocked("Submitted evidence can no longer be changed.")
         )
     if request.method == "POST":
-        form = EvidenceItemForm(request.POST, instance=item)
+        form = EvidenceItemForm(
+            request.POST, instance=item, kinds=_kinds_for(request.user, item.portfolio)
+        )
         if form.is_valid():
             try:
                 services.evidence_item_update(
                     item=item,
+                    editor=request.user,
                     expected_version=form.cleaned_data["version"] or 0,
                     **form.item_fields(),
                 )
@@ -150,7 +194,9 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
                 data = request.POST.copy()
                 item.refresh_from_db()
                 data["version"] = item.version
-                form = EvidenceItemForm(data, instance=item)
+                form = EvidenceItemForm(
+                    data, instance=item, kinds=_kinds_for(request.user, item.portfolio)
+                )
                 form.is_valid()
                 form.add_error(None, error)
             except ValidationError as error:
@@ -159,7 +205,11 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
                 messages.success(request, "Changes saved.")
                 return redirect("evidence:item-detail", item.pk)
     else:
-        form = EvidenceItemForm(instance=item, initial={"version": item.version})
+        form = EvidenceItemForm(
+            instance=item,
+            initial={"version": item.version},
+            kinds=_kinds_for(request.user, item.portfolio),
+        )
     return render(
         request,
         "evidence/item_form.html",
@@ -168,8 +218,8 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def item_mappings(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = permissions.access_own_item(request.user, item_id)
-    if not item.is_draft:
+    item = permissions.access_item_to_change(request.user, item_id)
+    if not item.is_editable:
         return _locked(
             request, item, EvidenceLocked("Submitted evidence can no longer be changed.")
         )
@@ -180,7 +230,7 @@ def item_mappings(request: HttpRequest, item_id: int) -> HttpResponse:
         try:
             references, version = parse_mapping_post(request.POST)
             added, changed, removed = services.evidence_mappings_set(
-                item=item, references=references, expected_version=version or 0
+                item=item, user=request.user, references=references, expected_version=version or 0
             )
         except EvidenceLocked as error:
             return _locked(request, item, error)
@@ -221,8 +271,8 @@ def item_mappings(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def item_submit(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = permissions.access_own_item(request.user, item_id)
-    if not item.is_draft:
+    item = permissions.access_item_to_change(request.user, item_id)
+    if not item.is_editable:
         return _locked(request, item, EvidenceLocked("This item has already been submitted."))
     form = SubmitForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -253,14 +303,17 @@ def item_submit(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def item_delete(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = permissions.access_own_item(request.user, item_id)
-    if not item.is_draft:
+    item = permissions.access_item_to_change(request.user, item_id)
+    if not item.is_editable:
         return _locked(request, item, EvidenceLocked("Submitted evidence cannot be deleted."))
     if request.method == "POST":
         try:
-            services.evidence_item_delete(item=item)
+            services.evidence_item_delete(item=item, user=request.user)
         except EvidenceLocked as error:
             return _locked(request, item, error)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("evidence:item-detail", item.pk)
         messages.success(request, f"“{item.title}” was deleted.")
         return redirect("evidence:evidence-list", item.portfolio_id)
     return render(

@@ -1,0 +1,92 @@
+"""Witness testimonies: asking the witness (learner or assessor), and the witness's page,
+which needs no account."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from evidence import permissions, services
+from evidence.forms import WitnessSignForm
+from evidence.services import WitnessLinkClosed, WitnessLinkInvalid
+from evidence.services.witness import witness_statement
+
+
+@require_POST
+def witness_request(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = permissions.access_item(request.user, item_id)
+    try:
+        witness, _ = services.witness_request_send(item=item, sender=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"A link went to {witness.witness_name} ({witness.sent_to}); it works once and "
+            f"expires in {(witness.expires_at - witness.sent_at).days} days.",
+        )
+    return redirect("evidence:item-detail", item.pk)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    """The witness's address. Behind our own proxy (USE_X_FORWARDED_FOR), the last address in
+    X-Forwarded-For is the one the proxy saw; earlier ones are whatever the client claimed."""
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a value, not a bind
+
+
+@login_not_required
+@never_cache
+def witness_sign(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        witness = services.witness_request_from_token(token)
+    except WitnessLinkInvalid:
+        raise Http404("No such link.") from None
+    except WitnessLinkClosed as closed:
+        signature = getattr(closed.request, "signature", None)
+        return render(
+            request,
+            "evidence/witness_closed.html",
+            {"message": str(closed), "witness": closed.request, "signature": signature},
+            status=410,
+        )
+    item = witness.item
+    form = WitnessSignForm(
+        request.POST if request.method == "POST" else None,
+        initial={"typed_name": witness.witness_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            signature = services.witness_sign(
+                request=witness,
+                typed_name=form.cleaned_data["typed_name"],
+                comments=form.cleaned_data["comments"],
+                confirmed=form.cleaned_data["confirmed"],
+                ip_address=_client_ip(request),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except WitnessLinkClosed as closed:
+            return render(
+                request,
+                "evidence/witness_closed.html",
+                {"message": str(closed), "witness": closed.request},
+                status=410,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return render(
+                request, "evidence/witness_thanks.html", {"signature": signature, "item": item}
+            )
+    return render(
+        request,
+        "evidence/witness_sign.html",
+        {"form": form, "witness": witness, "item": item, "statement": witness_statement(item)},
+    )
