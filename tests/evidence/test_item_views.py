@@ -91,8 +91,17 @@ def test_future_activity_date_is_refused(learner_client, portfolio):
 
 def test_only_the_learner_adds_evidence(client_for, people, portfolio):
     url = reverse("evidence:item-create", args=[portfolio.pk])
-    assert client_for(people[Role.ASSESSOR]).get(url).status_code == 403
     assert client_for(people[Role.CENTRE_ADMIN]).post(url, item_form_data()).status_code == 403
+    assert client_for(people[Role.IQA]).get(url).status_code == 403
+    # The assessor may write records about the learner, but not the learner's own evidence.
+    assessor = client_for(people[Role.ASSESSOR])
+    form = assessor.get(url).context["form"]
+    assert [value for value, _ in form.fields["kind"].choices] == [
+        "observation",
+        "professional_discussion",
+    ]
+    response = assessor.post(url, item_form_data(kind="work_product"))
+    assert response.status_code == 200
     assert not EvidenceItem.objects.exists()
 
 

@@ -38,9 +38,10 @@ def test_dashboard_shows_progress_per_unit_and_next_steps(learner_client, portfo
 
     page = learner_client.get(DASHBOARD).content.decode()
 
-    assert "2 of 12 submitted" in page  # Design business processes
-    assert "1 in drafts · 9 without evidence" in page
-    assert "0 of 3 submitted" in page  # Review the quality of customer service
+    assert "0 of 12 signed off" in page  # Design business processes
+    assert "2 submitted · 1 in drafts · 9 without evidence" in page
+    assert "0 of 3 signed off" in page  # Review the quality of customer service
+    assert "0 submitted · 3 without evidence" in page
     assert "1 draft</a>" in page and "map it to criteria and submit" in page
     assert "9 criteria have no evidence yet" in page
 

@@ -139,18 +139,22 @@ def test_mappings_from_a_stale_form_are_refused(item):
     first = criterion(DESIGN, "1.1")
     opened_at = item.version
     services.evidence_mappings_set(
-        item=item, references={first.pk: "Page 1"}, expected_version=opened_at
+        item=item, user=item.created_by, references={first.pk: "Page 1"}, expected_version=opened_at
     )
     with pytest.raises(services.StaleEdit):
-        services.evidence_mappings_set(item=item, references={}, expected_version=opened_at)
+        services.evidence_mappings_set(
+            item=item, user=item.created_by, references={}, expected_version=opened_at
+        )
     assert item.mappings.count() == 1
 
 
 def test_unchanged_mappings_do_not_bump_the_version(item):
     first = criterion(DESIGN, "1.1")
-    services.evidence_mappings_set(item=item, references={first.pk: "Page 1"}, expected_version=1)
+    services.evidence_mappings_set(
+        item=item, user=item.created_by, references={first.pk: "Page 1"}, expected_version=1
+    )
     assert services.evidence_mappings_set(
-        item=item, references={first.pk: "Page 1"}, expected_version=2
+        item=item, user=item.created_by, references={first.pk: "Page 1"}, expected_version=2
     ) == (0, 0, 0)
     item.refresh_from_db()
     assert item.version == 2
