@@ -1,4 +1,4 @@
-"""Every page an external quality assurer opens is recorded in the audit trail."""
+"""Every page an external quality assurer opens (or tries to) is recorded in the audit trail."""
 
 from django.http import HttpRequest, HttpResponse
 
@@ -23,7 +23,6 @@ class EqaPageViewMiddleware:
             user is not None
             and user.is_authenticated
             and request.method in ("GET", "HEAD")
-            and response.status_code < 400
             and has_role(user, Role.EQA)
         ):
             portfolio = self._portfolio(getattr(request, "eqa_view_kwargs", {}))
@@ -38,8 +37,8 @@ class EqaPageViewMiddleware:
 
     @staticmethod
     def _portfolio(kwargs: dict) -> Portfolio | None:
-        """Which portfolio the page was about, from the URL's ids (a page an EQA could open
-        has already passed its permission check)."""
+        """Which portfolio the page was about, from the URL's ids. Refused pages (403, 404)
+        are recorded too: an attempt is part of the record."""
         if "portfolio_id" in kwargs:
             return Portfolio.objects.filter(pk=kwargs["portfolio_id"]).first()
         if "item_id" in kwargs:

@@ -148,12 +148,19 @@ def access_sign_off_as_iqa(user: User, sign_off_id: int) -> SignOff:
 
 
 def access_sample(user: User, sample_id: int) -> IqaSample:
-    """An IQA sample, for its IQA, the assessor it concerns, and the centre's admins."""
+    """An IQA sample, for its IQA, the assessor it concerns, the centre's admins, and an EQA
+    with a current grant for the portfolio (IQA records are what an EQA comes to check).
+    Not for the learner: the sample judges the assessor."""
     administered = centres_where(user=user, role=Role.CENTRE_ADMIN).values("pk")
+    granted = EqaGrant.objects.current(timezone.localdate()).filter(
+        eqa=user, portfolio=OuterRef("portfolio")
+    )
     return get_object_or_404(
         IqaSample.objects.select_related(
             "iqa", "assessor", "portfolio__learner", "unit", "review__item", "sign_off"
-        ).filter(Q(iqa=user) | Q(assessor=user) | Q(portfolio__centre__in=administered)),
+        ).filter(
+            Q(iqa=user) | Q(assessor=user) | Q(portfolio__centre__in=administered) | Exists(granted)
+        ),
         pk=sample_id,
     )
 

@@ -666,7 +666,8 @@ class Coverage:
 
     @property
     def on_target(self) -> bool:
-        return self.assessed == 0 or self.percent >= self.plan.target_percent
+        # Exact, not the rounded percent: 2 of 3 is not 67%.
+        return 100 * self.sampled >= self.plan.target_percent * self.assessed
 
     @property
     def to_sample(self) -> int:
@@ -682,24 +683,36 @@ def iqa_coverage(*, iqa: User) -> list[Coverage]:
             centre__in=centres_where(user=iqa, role=Role.IQA)
         ).select_related("assessor", "unit", "centre", "iqa")
     )
+    # A plan belongs to one centre: an assessor's learners elsewhere are another IQA's.
     assessors = {plan.assessor_id for plan in plans}
+    centres = {plan.centre_id for plan in plans}
     assessed = {
-        (row["review__assessor_id"], row["criterion__outcome__unit_id"]): row["n"]
-        for row in MappingDecision.objects.filter(review__assessor__in=assessors)
-        .values("review__assessor_id", "criterion__outcome__unit_id")
+        (
+            row["review__item__portfolio__centre_id"],
+            row["review__assessor_id"],
+            row["criterion__outcome__unit_id"],
+        ): row["n"]
+        for row in MappingDecision.objects.filter(
+            review__assessor__in=assessors, review__item__portfolio__centre__in=centres
+        )
+        .values(
+            "review__item__portfolio__centre_id",
+            "review__assessor_id",
+            "criterion__outcome__unit_id",
+        )
         .annotate(n=Count("review__item__portfolio", distinct=True))
     }
     sampled = {
-        (row["assessor_id"], row["unit_id"]): row["n"]
-        for row in IqaSample.objects.filter(assessor__in=assessors)
-        .values("assessor_id", "unit_id")
+        (row["portfolio__centre_id"], row["assessor_id"], row["unit_id"]): row["n"]
+        for row in IqaSample.objects.filter(assessor__in=assessors, portfolio__centre__in=centres)
+        .values("portfolio__centre_id", "assessor_id", "unit_id")
         .annotate(n=Count("portfolio", distinct=True))
     }
     return [
         Coverage(
             plan=plan,
-            assessed=assessed.get((plan.assessor_id, plan.unit_id), 0),
-            sampled=sampled.get((plan.assessor_id, plan.unit_id), 0),
+            assessed=assessed.get((plan.centre_id, plan.assessor_id, plan.unit_id), 0),
+            sampled=sampled.get((plan.centre_id, plan.assessor_id, plan.unit_id), 0),
         )
         for plan in plans
     ]

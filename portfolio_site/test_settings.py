@@ -18,8 +18,16 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
-# Uploaded files from tests never land in the developer's var/media.
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="nvq-test-media-"))
+# One folder per test run (two runs at once must not share it): the SQLite test database and
+# uploaded files go there, never into the developer's var/. tests/conftest.py removes it.
+TEST_RUN_DIR = Path(tempfile.mkdtemp(prefix="nvq-test-run-"))
+MEDIA_ROOT = TEST_RUN_DIR / "media"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared in-memory database: shared-cache SQLite fails a busy write at
+    # once instead of waiting for the lock, so concurrency tests would test SQLite's test
+    # mode rather than what the embedded default does.
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_RUN_DIR / "test.sqlite3")}  # noqa: F405
 
 STORAGES = {
     **STORAGES,  # noqa: F405

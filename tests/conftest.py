@@ -10,8 +10,8 @@ from tests.factories import TEST_PASSWORD, CentreFactory, member
 
 
 def pytest_sessionfinish(session, exitstatus):
-    # test_settings made a fresh media folder for this run; leave nothing behind in /tmp.
-    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    # test_settings made a folder for this run (database, media); leave nothing in /tmp.
+    shutil.rmtree(settings.TEST_RUN_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -119,8 +119,14 @@ def evidence_item_update(
         raise ValidationError("Only the item's author changes it.")
     if locked.created_by_id != locked.portfolio.learner_id and fields["kind"] not in ASSESSOR_KINDS:
         raise ValidationError({"kind": "This record stays an observation or a discussion."})
+    sent_to = (locked.kind, locked.witness_email)
     for name, value in _check_item_fields(fields).items():
         setattr(locked, name, value)
+    if (locked.kind, locked.witness_email) != sent_to:
+        # A link sent to the old witness address must not sign the changed item.
+        locked.witness_requests.filter(superseded_at__isnull=True, used_at__isnull=True).update(
+            superseded_at=timezone.now()
+        )
     locked.version = F("version") + 1
     locked.full_clean(exclude=["version", "creation_token"])
     locked.save()
@@ -141,6 +147,8 @@ def evidence_item_delete(*, item: EvidenceItem, user: User) -> None:
             "This item was submitted before, so it stays in the portfolio's history. "
             "Change it and submit it again instead."
         )
+    if locked.witness_signatures.exists():
+        raise ValidationError("A witness has signed this item, so it stays in the portfolio.")
     stored = [evidence_file.file for evidence_file in EvidenceFile.all_objects.filter(item=locked)]
     record(
         "evidence.deleted",
@@ -151,6 +159,8 @@ def evidence_item_delete(*, item: EvidenceItem, user: User) -> None:
     )
     locked.mappings.all().delete()
     EvidenceFile.all_objects.filter(item=locked).delete()
+    # Unsigned links die with the draft (the audit trail keeps that they were sent).
+    locked.witness_requests.all().delete()
     locked.delete()
     transaction.on_commit(lambda: _remove_stored(stored))
 

@@ -56,6 +56,8 @@ def sampling_plan_save(
         raise ValidationError({"assessor": f"{assessor} is not an assessor at {centre}."})
     if assessor.pk == iqa.pk:
         raise ValidationError({"assessor": "An IQA does not sample their own assessments."})
+    if target_percent is not None and not 1 <= target_percent <= 100:
+        raise ValidationError({"target_percent": "A target is between 1% and 100%."})
     plan, created = SamplingPlan.objects.update_or_create(
         centre=centre,
         assessor=assessor,

@@ -34,7 +34,7 @@ def audit_record(
             sequence=head.last_sequence + 1,
             created_at=timezone.now(),
             actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label=actor_label or (str(actor) if actor is not None else "system"),
+            actor_label=(actor_label or (str(actor) if actor is not None else "system"))[:200],
             action=action,
             object_type=target._meta.label_lower if target is not None else "",
             object_id=str(target.pk) if target is not None else "",

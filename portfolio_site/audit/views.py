@@ -30,7 +30,12 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         admin=request.user,
         action=filters["action"],
         actor=filters["actor"],
-        portfolio_id=int(filters["portfolio"]) if filters["portfolio"].isdigit() else None,
+        # isascii(): "²".isdigit() is true, but int("²") fails.
+        portfolio_id=(
+            int(filters["portfolio"])
+            if filters["portfolio"].isascii() and filters["portfolio"].isdigit()
+            else None
+        ),
         since=_date(filters["since"]),
         until=_date(filters["until"]),
     )

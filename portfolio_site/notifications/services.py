@@ -20,12 +20,14 @@ def notify(*, recipients: Iterable[User | None], kind: str, message: str, url: s
         for user in unique.values()
     )
     link = f"{settings.SITE_URL.rstrip('/')}{url}" if url else settings.SITE_URL
+    # A header may not contain line breaks (a learner's comment can): one line, shortened.
+    subject = f"NVQ Portfolio: {' '.join(message.split())[:120]}"
     for user in unique.values():
         if user.email:
             body = f"Hello {user.get_full_name() or user.username},\n\n{message}\n\n{link}\n"
             transaction.on_commit(
                 lambda to=user.email, body=body: send_email.delay(
-                    subject=f"NVQ Portfolio: {message[:120]}", body=body, to=[to]
+                    subject=subject, body=body, to=[to]
                 )
             )
 

@@ -88,8 +88,8 @@ def test_learner_builds_maps_and_submits_an_item(
 
     # The dashboard and the grid show it.
     page.get_by_role("link", name="Dashboard").first.click()
-    expect(page.get_by_text("1 of 12 submitted")).to_be_visible()
-    expect(page.get_by_text("1 of 3 submitted")).to_be_visible()
+    expect(page.get_by_text("1 submitted · 11 without evidence")).to_be_visible()
+    expect(page.get_by_text("1 submitted · 2 without evidence")).to_be_visible()
     screenshot(page, "evidence-dashboard")
     page.set_viewport_size(PHONE)
     screenshot(page, "evidence-dashboard-phone")

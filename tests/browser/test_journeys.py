@@ -7,8 +7,8 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 DASHBOARD_HEADINGS = {
     "learner": "Your portfolio",
-    "assessor": "Your learners",
-    "iqa": "Portfolios you quality-assure",
+    "assessor": "Your caseload",
+    "iqa": "Quality assurance",
     "centreadmin": "Demo Training Centre",
     "eqa": "External quality assurance",
 }
