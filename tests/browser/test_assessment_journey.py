@@ -76,7 +76,7 @@ def test_refer_resubmit_accept_sign_off_countersign_sample_witness_eqa(
     log_in(assessor, "assessor")
     expect(assessor.get_by_role("heading", name="Your caseload")).to_be_visible()
     screenshot(assessor, "assessment-caseload")
-    assessor.get_by_role("link", name=re.compile("Review")).first.click()
+    assessor.get_by_role("link", name="Witness testimony: quality review").click()
     expect(
         assessor.get_by_role("heading", name=re.compile("Review “Witness testimony"))
     ).to_be_visible()
@@ -201,3 +201,22 @@ def test_refer_resubmit_accept_sign_off_countersign_sample_witness_eqa(
     # Everything above is in an intact audit trail.
     call_command("verify_audit")
     assert User.objects.get(username="eqa")
+
+
+def test_review_and_sign_off_pages_fit_a_phone(
+    page, log_in, live_server, screenshot, draft_testimony
+):
+    services.evidence_item_submit(
+        item=draft_testimony, learner=draft_testimony.portfolio.learner, declared=True
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "assessor")
+    for name, path in [
+        ("assessment-caseload-phone", "/dashboard/assessor/"),
+        ("assessment-review-phone", f"/evidence/{draft_testimony.pk}/review/"),
+        ("assessment-sign-off-phone", f"/portfolios/{draft_testimony.portfolio_id}/sign-off/"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        screenshot(page, name)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, name
