@@ -306,7 +306,7 @@ def observation_return(*, item: EvidenceItem, learner: User, comment: str) -> No
 def _lock_portfolio(portfolio: Portfolio) -> Portfolio:
     """Sign-offs of one portfolio happen one after another."""
     return (
-        Portfolio.objects.select_for_update()
+        Portfolio.objects.select_for_update(of=("self",))
         .select_related("learner", "qualification", "assessor", "centre")
         .get(pk=portfolio.pk)
     )
@@ -472,7 +472,7 @@ def unit_sign_off(*, portfolio: Portfolio, unit: Unit, assessor: User, declared:
 @transaction.atomic
 def unit_countersign(*, sign_off: SignOff, learner: User, declared: bool) -> Signature:
     locked = (
-        SignOff.objects.select_for_update()
+        SignOff.objects.select_for_update(of=("self",))
         .select_related("portfolio", "assessor_signature", "unit")
         .get(pk=sign_off.pk)
     )
@@ -516,7 +516,7 @@ def sign_off_withdraw(*, sign_off: SignOff, assessor: User, reason: str) -> None
     """Withdraw a sign-off (with a reason); its signatures stay, and signing again makes a new
     sign-off. A criterion inside a signed-off unit needs the unit withdrawn first."""
     locked = (
-        SignOff.objects.select_for_update()
+        SignOff.objects.select_for_update(of=("self",))
         .select_related("portfolio", "criterion__outcome")
         .get(pk=sign_off.pk)
     )

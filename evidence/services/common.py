@@ -45,7 +45,11 @@ def require_open_portfolio(portfolio: Portfolio) -> None:
 def lock_item(item: EvidenceItem) -> EvidenceItem:
     """The item's row, locked until the transaction ends: requests that change one item
     (a double click, two tabs, two assessors) are applied one after the other."""
-    return EvidenceItem.objects.select_for_update().select_related("portfolio").get(pk=item.pk)
+    return (
+        EvidenceItem.objects.select_for_update(of=("self",))
+        .select_related("portfolio")
+        .get(pk=item.pk)
+    )
 
 
 def lock_for_change(item: EvidenceItem, *, expected_version: int | None = None) -> EvidenceItem:

@@ -120,7 +120,7 @@ def iqa_sample_record(
             raise ValidationError({"unit": "That unit is not among this decision's criteria."})
     else:
         sign_off = (
-            SignOff.objects.select_for_update()
+            SignOff.objects.select_for_update(of=("self",))
             .select_related("portfolio", "assessor_signature__signer", "criterion__outcome")
             .get(pk=sign_off.pk)
         )
@@ -254,7 +254,9 @@ def eqa_grant(
 @transaction.atomic
 def eqa_revoke(*, admin: User, grant: EqaGrant) -> None:
     locked = (
-        EqaGrant.objects.select_for_update().select_related("portfolio__centre").get(pk=grant.pk)
+        EqaGrant.objects.select_for_update(of=("self",))
+        .select_related("portfolio__centre")
+        .get(pk=grant.pk)
     )
     if not _holds(admin, Role.CENTRE_ADMIN, locked.portfolio.centre):
         raise ValidationError("You can revoke access only to your centre's portfolios.")
