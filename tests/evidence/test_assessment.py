@@ -1,8 +1,6 @@
 """The assessor's review: queue, decisions per criterion, accept or refer back, history, and
 records the assessor writes for the learner to confirm."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
@@ -301,7 +299,7 @@ def test_an_assessor_cannot_write_the_learners_own_kinds_of_evidence(portfolio, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_decisions_one_wins_and_the_other_is_told(people, centre, catalogue):
+def test_concurrent_decisions_one_wins_and_the_other_is_told(people, portfolio):
     """Two requests deciding the same submission at the same moment, in two threads with
     their own database connections: the row lock and the one-review-per-submission
     constraint let exactly one through."""
@@ -309,20 +307,8 @@ def test_concurrent_decisions_one_wins_and_the_other_is_told(people, centre, cat
 
     from django.db import connection
 
-    from criteria.models import Qualification
     from evidence.services import AlreadyDecided, EvidenceLocked
-    from tests.evidence.conftest import ICQ_CUSTOMER_SERVICE
 
-    qualification = Qualification.objects.get(code=ICQ_CUSTOMER_SERVICE)
-    portfolio = services.portfolio_enrol(
-        learner=people[Role.LEARNER],
-        centre=centre,
-        qualification=qualification,
-        assessor=people[Role.ASSESSOR],
-        iqa=people[Role.IQA],
-        start_date=datetime.date(2026, 9, 1),
-        chosen_units=[link.unit for link in qualification.unit_links.all()],
-    )
     item = EvidenceItemFactory(portfolio=portfolio)
     target = criterion(DESIGN, "1.1")
     services.evidence_mappings_set(
