@@ -25,6 +25,7 @@ from evidence.services.assessment import (
 from evidence.services.quality import IQA_COUNTERSIGNATURE
 from evidence.services.witness import WITNESS_DECLARATION
 from portfolio_site.accounts.models import Centre, Role, User
+from portfolio_site.accounts.selectors import centres_where, users_with_role
 
 
 class DateInput(forms.DateInput):
@@ -97,10 +98,6 @@ class EvidenceItemForm(forms.ModelForm):
         }
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(label="Add a file")
-
-
 class SubmitForm(forms.Form):
     declared = forms.BooleanField(
         label=DECLARATION,
@@ -162,14 +159,9 @@ class PortfolioForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.centre = centre
 
-        def people(role: Role):
-            return User.objects.filter(
-                memberships__centre=centre, memberships__role=role, memberships__is_active=True
-            ).order_by("last_name", "first_name", "username")
-
-        self.fields["learner"].queryset = people(Role.LEARNER)
-        self.fields["assessor"].queryset = people(Role.ASSESSOR)
-        self.fields["iqa"].queryset = people(Role.IQA)
+        self.fields["learner"].queryset = users_with_role(role=Role.LEARNER, centres=centre)
+        self.fields["assessor"].queryset = users_with_role(role=Role.ASSESSOR, centres=centre)
+        self.fields["iqa"].queryset = users_with_role(role=Role.IQA, centres=centre)
         for name in ("learner", "assessor", "iqa"):
             self.fields[name].label_from_instance = lambda user: f"{user} ({user.username})"
 
@@ -306,22 +298,13 @@ class SamplingPlanForm(forms.Form):
 
     def __init__(self, *args, iqa: User, **kwargs):
         super().__init__(*args, **kwargs)
-        centres = Centre.objects.filter(
-            memberships__user=iqa, memberships__role=Role.IQA, memberships__is_active=True
-        ).distinct()
+        centres = centres_where(user=iqa, role=Role.IQA)
         self.fields["centre"].queryset = centres
         if centres.count() == 1:
             self.fields["centre"].initial = centres.first()
-        self.fields["assessor"].queryset = (
-            User.objects.filter(
-                memberships__centre__in=centres,
-                memberships__role=Role.ASSESSOR,
-                memberships__is_active=True,
-            )
-            .exclude(pk=iqa.pk)
-            .distinct()
-            .order_by("last_name", "first_name")
-        )
+        self.fields["assessor"].queryset = users_with_role(
+            role=Role.ASSESSOR, centres=centres
+        ).exclude(pk=iqa.pk)
 
 
 class IqaSampleForm(forms.Form):
@@ -358,9 +341,7 @@ class EqaGrantForm(forms.Form):
 
     def __init__(self, *args, centre: Centre, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["eqa"].queryset = User.objects.filter(
-            memberships__centre=centre, memberships__role=Role.EQA, memberships__is_active=True
-        ).order_by("last_name", "first_name")
+        self.fields["eqa"].queryset = users_with_role(role=Role.EQA, centres=centre)
         self.fields["portfolios"].queryset = (
             Portfolio.objects.filter(centre=centre)
             .select_related("learner", "qualification")

@@ -74,12 +74,6 @@ def access_portfolio_as_assessor(user: User, portfolio_id: int) -> Portfolio:
     return portfolio
 
 
-def access_portfolio_as_learner(user: User, portfolio_id: int) -> Portfolio:
-    portfolio = access_portfolio(user, portfolio_id)
-    _require(portfolio.learner_id == user.pk, "Only the learner can do this.")
-    return portfolio
-
-
 def access_item(user: User, item_id: int) -> EvidenceItem:
     return get_object_or_404(
         EvidenceItem.objects.select_related(

@@ -271,10 +271,6 @@ def learner_portfolios(*, learner: User) -> list[PortfolioSummary]:
     return portfolio_summaries(list(_portfolio_queryset().filter(learner=learner)))
 
 
-def portfolio_summary(portfolio_id: int) -> PortfolioSummary:
-    return portfolio_summaries([_portfolio_queryset().get(pk=portfolio_id)])[0]
-
-
 # --- The units and criteria of one portfolio ---------------------------------------------------
 
 

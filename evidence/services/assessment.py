@@ -26,6 +26,7 @@ from evidence.models import (
     SignatureRole,
     SignOff,
     SignOffKind,
+    Submission,
 )
 from evidence.services.common import (
     AlreadyDecided,
@@ -257,7 +258,7 @@ def observation_confirm(*, item: EvidenceItem, learner: User, declared: bool) ->
             "snapshot_sha256": submission.snapshot_sha256,
         },
     )
-    type(submission).objects.filter(pk=submission.pk).update(learner_confirmation=signature)
+    Submission.objects.filter(pk=submission.pk).update(learner_confirmation=signature)
     EvidenceItem.objects.filter(pk=locked.pk).update(
         status=EvidenceStatus.ACCEPTED, version=F("version") + 1, updated_at=signature.signed_at
     )
@@ -285,7 +286,7 @@ def observation_return(*, item: EvidenceItem, learner: User, comment: str) -> No
         raise ValidationError({"comment": "Say what is not accurate."})
     submission = locked.submissions.order_by("-sequence").first()
     now = timezone.now()
-    type(submission).objects.filter(pk=submission.pk).update(
+    Submission.objects.filter(pk=submission.pk).update(
         returned_at=now, returned_comment=comment.strip()
     )
     EvidenceItem.objects.filter(pk=locked.pk).update(

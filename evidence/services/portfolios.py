@@ -9,13 +9,14 @@ from django.db import transaction
 from criteria.models import Qualification, Requirement, Unit
 from evidence.models import Portfolio
 from evidence.services.common import record
-from portfolio_site.accounts.models import Centre, Membership, Role, User
+from portfolio_site.accounts.models import Centre, Role, User
+from portfolio_site.accounts.permissions import holds_role_at
 
 
 def _require_role(*, user: User | None, centre: Centre, role: Role, field: str) -> None:
     if user is None:
         return
-    if not Membership.objects.active().filter(user=user, centre=centre, role=role).exists():
+    if not holds_role_at(user, role, centre):
         raise ValidationError({field: f"{user} is not an active {role.label.lower()} at {centre}."})
 
 

@@ -24,17 +24,14 @@ from evidence.models import (
 )
 from evidence.services.assessment import create_signature
 from evidence.services.common import AlreadyDecided, record
-from portfolio_site.accounts.models import Centre, Membership, Role, User
+from portfolio_site.accounts.models import Centre, Role, User
+from portfolio_site.accounts.permissions import holds_role_at
 from portfolio_site.audit.services import audit_record
 from portfolio_site.notifications.services import notify
 
 IQA_COUNTERSIGNATURE = (
     "I have sampled this unit's assessment and agree with the assessor's judgement."
 )
-
-
-def _holds(user: User, role: Role, centre: Centre) -> bool:
-    return Membership.objects.active().filter(user=user, role=role, centre=centre).exists()
 
 
 @transaction.atomic
@@ -50,9 +47,9 @@ def sampling_plan_save(
     rationale: str = "",
 ) -> SamplingPlan:
     """Set (or change) how much of an assessor's work in a unit this IQA samples."""
-    if not _holds(iqa, Role.IQA, centre):
+    if not holds_role_at(iqa, Role.IQA, centre):
         raise ValidationError("Only an IQA at this centre sets its sampling plans.")
-    if not _holds(assessor, Role.ASSESSOR, centre):
+    if not holds_role_at(assessor, Role.ASSESSOR, centre):
         raise ValidationError({"assessor": f"{assessor} is not an assessor at {centre}."})
     if assessor.pk == iqa.pk:
         raise ValidationError({"assessor": "An IQA does not sample their own assessments."})
@@ -219,9 +216,9 @@ def eqa_grant(
     grants = []
     now = timezone.now()
     for portfolio in portfolios:
-        if not _holds(admin, Role.CENTRE_ADMIN, portfolio.centre):
+        if not holds_role_at(admin, Role.CENTRE_ADMIN, portfolio.centre):
             raise ValidationError("You can grant access only to your centre's portfolios.")
-        if not _holds(eqa, Role.EQA, portfolio.centre):
+        if not holds_role_at(eqa, Role.EQA, portfolio.centre):
             raise ValidationError({"eqa": f"{eqa} is not an EQA for {portfolio.centre}."})
         grant, created = EqaGrant.objects.select_for_update().get_or_create(
             eqa=eqa,
@@ -258,7 +255,7 @@ def eqa_revoke(*, admin: User, grant: EqaGrant) -> None:
         .select_related("portfolio__centre")
         .get(pk=grant.pk)
     )
-    if not _holds(admin, Role.CENTRE_ADMIN, locked.portfolio.centre):
+    if not holds_role_at(admin, Role.CENTRE_ADMIN, locked.portfolio.centre):
         raise ValidationError("You can revoke access only to your centre's portfolios.")
     if locked.revoked_at is not None:
         return

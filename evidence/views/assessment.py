@@ -22,10 +22,7 @@ from evidence.forms import (
 )
 from evidence.models import EvidenceStatus, ReviewOutcome
 from evidence.services import AlreadyDecided, EvidenceLocked
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
+from evidence.views import posted
 
 
 def _error_text(error: ValidationError) -> str:
@@ -42,7 +39,7 @@ def item_review(request: HttpRequest, item_id: int) -> HttpResponse:
         return redirect("evidence:item-detail", item.pk)
     item = selectors.evidence_item_detail(item.pk)
     mappings = list(item.mappings.all())
-    form = ReviewForm(_posted(request))
+    form = ReviewForm(posted(request))
     decisions = {}
     decision_errors = {}
     if request.method == "POST":
@@ -107,7 +104,7 @@ def item_review(request: HttpRequest, item_id: int) -> HttpResponse:
 def record_send(request: HttpRequest, item_id: int) -> HttpResponse:
     """The assessor sends an observation or discussion record to the learner to confirm."""
     item = permissions.access_item_to_change(request.user, item_id)
-    form = RecordSendForm(_posted(request))
+    form = RecordSendForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.observation_send(item=item, assessor=request.user, declared=True)
@@ -257,7 +254,7 @@ def sign_off_withdraw(request: HttpRequest, sign_off_id: int) -> HttpResponse:
     sign_off = permissions.access_sign_off(request.user, sign_off_id)
     if sign_off.portfolio.assessor_id != request.user.pk:
         raise PermissionDenied("Only the learner's assessor withdraws a sign-off.")
-    form = WithdrawForm(_posted(request))
+    form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.sign_off_withdraw(

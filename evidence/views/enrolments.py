@@ -7,13 +7,14 @@ from django.shortcuts import redirect, render
 
 from evidence import permissions, services
 from evidence.forms import PortfolioForm
+from evidence.views import posted
 
 _FIELDS = ("qualification", "assessor", "iqa", "start_date", "planned_end_date")
 
 
 def portfolio_create(request: HttpRequest, centre_code: str) -> HttpResponse:
     centre = permissions.access_centre_as_admin(request.user, centre_code)
-    form = PortfolioForm(request.POST if request.method == "POST" else None, centre=centre)
+    form = PortfolioForm(posted(request), centre=centre)
     if request.htmx and request.method == "GET":
         return _units_fragment(request, centre)
     if request.method == "POST" and form.is_valid():
@@ -41,7 +42,7 @@ def portfolio_edit(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     if request.htmx and request.method == "GET":
         return _units_fragment(request, portfolio.centre)
     form = PortfolioForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         instance=portfolio,
         centre=portfolio.centre,
     )

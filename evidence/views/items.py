@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from evidence import permissions, selectors, services
 from evidence.file_types import ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY
-from evidence.forms import EvidenceItemForm, SubmitForm, UploadForm, parse_mapping_post
+from evidence.forms import EvidenceItemForm, SubmitForm, parse_mapping_post
 from evidence.models import EvidenceKind, EvidenceStatus, sha256_of
 from evidence.services import ASSESSOR_KINDS, EvidenceLocked, StaleEdit
 from evidence.services.assessment import LEARNER_CONFIRMATION
 from evidence.services.witness import witness_statement
+from evidence.views import posted
 
 ITEMS_PER_PAGE = 25
 
@@ -160,7 +161,6 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "witness_request": next(
                 (r for r in item.witness_requests.all() if not r.superseded_at), None
             ),
-            "upload_form": UploadForm(),
             "accept": ACCEPT_ATTRIBUTE,
             "accepted_summary": ACCEPTED_SUMMARY,
             "max_file_bytes": settings.EVIDENCE_MAX_FILE_BYTES,
@@ -274,7 +274,7 @@ def item_submit(request: HttpRequest, item_id: int) -> HttpResponse:
     item = permissions.access_item_to_change(request.user, item_id)
     if not item.is_editable:
         return _locked(request, item, EvidenceLocked("This item has already been submitted."))
-    form = SubmitForm(request.POST if request.method == "POST" else None)
+    form = SubmitForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.evidence_item_submit(

@@ -11,17 +11,14 @@ from criteria.models import Unit
 from evidence import permissions, selectors, services
 from evidence.forms import EqaGrantForm, IqaSampleForm, SamplingPlanForm
 from evidence.models import MappingDecision, SignOffKind
+from evidence.views import posted
 from portfolio_site.accounts.models import Role
 from portfolio_site.accounts.permissions import role_required
 
 
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
 @role_required(Role.IQA)
 def sampling_plan(request: HttpRequest) -> HttpResponse:
-    form = SamplingPlanForm(_posted(request), iqa=request.user)
+    form = SamplingPlanForm(posted(request), iqa=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.sampling_plan_save(iqa=request.user, **form.cleaned_data)
@@ -48,7 +45,7 @@ def _sample(request: HttpRequest, *, review=None, sign_off=None) -> HttpResponse
         and sign_off.is_active
         and not sign_off.iqa_signature_id
     )
-    form = IqaSampleForm(_posted(request), units=units, countersign=can_countersign)
+    form = IqaSampleForm(posted(request), units=units, countersign=can_countersign)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -100,7 +97,7 @@ def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
 
 def eqa_access(request: HttpRequest, centre_code: str) -> HttpResponse:
     centre = permissions.access_centre_as_admin(request.user, centre_code)
-    form = EqaGrantForm(_posted(request), centre=centre)
+    form = EqaGrantForm(posted(request), centre=centre)
     if request.method == "POST" and form.is_valid():
         try:
             grants = services.eqa_grant(admin=request.user, **form.cleaned_data)

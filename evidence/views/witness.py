@@ -14,6 +14,7 @@ from evidence import permissions, services
 from evidence.forms import WitnessSignForm
 from evidence.services import WitnessLinkClosed, WitnessLinkInvalid
 from evidence.services.witness import witness_statement
+from evidence.views import posted
 
 
 @require_POST
@@ -59,7 +60,7 @@ def witness_sign(request: HttpRequest, token: str) -> HttpResponse:
         )
     item = witness.item
     form = WitnessSignForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         initial={"typed_name": witness.witness_name},
     )
     if request.method == "POST" and form.is_valid():

@@ -28,6 +28,11 @@ def has_role(user, role: Role | str) -> bool:
     return str(role) in roles_of(user)
 
 
+def holds_role_at(user, role: Role | str, centre) -> bool:
+    """Whether ``user`` actively holds ``role`` at ``centre`` (not just somewhere)."""
+    return Membership.objects.active().filter(user=user, role=role, centre=centre).exists()
+
+
 def role_required(role: Role) -> Callable:
     """View decorator: 403 for a signed-in user who does not hold ``role`` at any centre.
 

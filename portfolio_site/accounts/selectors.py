@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from portfolio_site.accounts.models import Centre, Membership, Role, User
+from portfolio_site.accounts.models import Centre, Role, User
 from portfolio_site.accounts.permissions import roles_of
 
 
@@ -33,9 +33,17 @@ def centres_where(*, user: User, role: Role) -> QuerySet[Centre]:
     ).distinct()
 
 
-def centre_members(*, centre: Centre) -> QuerySet[Membership]:
+def users_with_role(*, role: Role, centres) -> QuerySet[User]:
+    """Active users holding ``role`` at any of ``centres`` (a centre or a queryset), by name."""
+    if isinstance(centres, Centre):
+        centres = [centres]
     return (
-        Membership.objects.filter(centre=centre)
-        .select_related("user")
-        .order_by("role", "user__last_name", "user__first_name", "user__username")
+        User.objects.filter(
+            is_active=True,
+            memberships__centre__in=centres,
+            memberships__role=role,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
     )

@@ -154,6 +154,12 @@ def test_refer_resubmit_accept_sign_off_countersign_sample_witness_eqa(
     page.get_by_role("button", name=re.compile("Countersign")).click()
     expect(page.get_by_text(re.compile("You countersigned"))).to_be_visible()
     screenshot(page, "assessment-countersigned")
+    page.goto(f"{live_server.url}/evidence/{item.pk}/")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    screenshot(page, "item-history")
+    page.get_by_role("link", name=re.compile("Notifications")).click()
+    expect(page.get_by_text(re.compile("accepted “Witness testimony"))).to_be_visible()
+    screenshot(page, "notifications")
 
     # The IQA samples the unit sign-off and countersigns it.
     iqa_context, iqa = new_page(browser)
@@ -162,6 +168,7 @@ def test_refer_resubmit_accept_sign_off_countersign_sample_witness_eqa(
     iqa.get_by_label("Agree", exact=True).check()
     iqa.get_by_label("What you checked and found").fill("Evidence authentic and sufficient.")
     iqa.get_by_label(re.compile("Countersign the unit sign-off")).check()
+    screenshot(iqa, "iqa-sample-form")
     iqa.get_by_role("button", name="Record the sample").click()
     expect(iqa.get_by_text(re.compile("Sample recorded"))).to_be_visible()
     screenshot(iqa, "iqa-dashboard")
@@ -179,6 +186,10 @@ def test_refer_resubmit_accept_sign_off_countersign_sample_witness_eqa(
     admin.get_by_label("Access until (inclusive)").fill("2027-12-31")
     admin.get_by_role("button", name="Grant access").click()
     expect(admin.get_by_text(re.compile("Jordan Lee can read 1 portfolio"))).to_be_visible()
+    screenshot(admin, "eqa-access")
+    admin.goto(f"{live_server.url}/audit/")
+    expect(admin.get_by_role("heading", name="Audit trail")).to_be_visible()
+    screenshot(admin, "audit-trail")
     admin_context.close()
 
     eqa_context, eqa = new_page(browser)
