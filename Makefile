@@ -13,6 +13,8 @@ PORT   ?= 8000
 BOOTSTRAP_VERSION := 5.3.9
 HTMX_VERSION      := 2.0.11
 TRIX_VERSION      := 2.1.19
+# Fonts for PDFs and diagrams, shipped so that output looks the same on every machine.
+DEJAVU_VERSION    := 2.37.3
 
 .DEFAULT_GOAL := help
 .PHONY: help run test setup lint format vendor clean
@@ -22,7 +24,7 @@ help:
 	@echo "make test    set up and run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make format  apply ruff's fixes and formatting"
-	@echo "make vendor  re-download Bootstrap, htmx and Trix (versions above) into static/vendor/"
+	@echo "make vendor  re-download Bootstrap, htmx, Trix and DejaVu fonts (versions above) into static/vendor/"
 	@echo "make clean   remove .venv and var/ (the local database, media and broker files)"
 
 $(BIN)/python:
@@ -71,8 +73,12 @@ vendor:
 	cp var/vendor/htmx/LICENSE static/vendor/htmx/LICENSE
 	cd var/vendor && tar -xzf trix-$(TRIX_VERSION).tgz && mv package trix
 	cp var/vendor/trix/dist/trix.umd.min.js var/vendor/trix/dist/trix.css var/vendor/trix/LICENSE static/vendor/trix/
-	printf 'bootstrap %s (npm: bootstrap)\nhtmx %s (npm: htmx.org)\ntrix %s (npm: trix)\n' \
-		$(BOOTSTRAP_VERSION) $(HTMX_VERSION) $(TRIX_VERSION) > static/vendor/VERSIONS
+	mkdir -p static/vendor/dejavu
+	cd var/vendor && npm pack --silent dejavu-fonts-ttf@$(DEJAVU_VERSION) && tar -xzf dejavu-fonts-ttf-$(DEJAVU_VERSION).tgz && mv package dejavu
+	cd var/vendor/dejavu/ttf && cp DejaVuSans.ttf DejaVuSans-Bold.ttf DejaVuSans-Oblique.ttf DejaVuSans-BoldOblique.ttf DejaVuSansMono.ttf ../../../../static/vendor/dejavu/
+	cp var/vendor/dejavu/LICENSE static/vendor/dejavu/LICENSE
+	printf 'bootstrap %s (npm: bootstrap)\nhtmx %s (npm: htmx.org)\ntrix %s (npm: trix)\ndejavu fonts %s (npm: dejavu-fonts-ttf)\n' \
+		$(BOOTSTRAP_VERSION) $(HTMX_VERSION) $(TRIX_VERSION) $(DEJAVU_VERSION) > static/vendor/VERSIONS
 	rm -rf var/vendor
 
 clean:

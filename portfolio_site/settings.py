@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "criteria",
     "evidence",
     "processes",
+    # Reads everything above to build the PDF of a portfolio.
+    "portfolio_site.exports",
 ]
 
 MIDDLEWARE = [
