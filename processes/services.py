@@ -1,0 +1,537 @@
+"""Changing process maps: every write goes through here.
+
+A version's content (lanes, steps, flows, SIPOC rows, causes, KPIs) is always written whole,
+from a MapData, by ``version_replace_content``: the editor, BPMN import and "new version"
+all use it, so there is one place where a version's rows are made. It holds a lock on the
+version's row, refuses a version that is no longer a draft, and refuses a form opened before
+someone else's change (the ``revision`` counter), so nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from evidence.models import EvidenceFile, EvidenceItem, EvidenceKind, Portfolio
+from evidence.narrative import sanitise_narrative
+from evidence.services.common import record, require_open_portfolio
+from portfolio_site.accounts.models import User
+from processes import bpmn, figures
+from processes.diagram import MapData, map_data_for
+from processes.models import (
+    ApprovalDecision,
+    Cause,
+    Flow,
+    Kpi,
+    Lane,
+    ProcessMap,
+    ProcessVersion,
+    SipocRow,
+    StakeholderApproval,
+    Step,
+    Technique,
+    VersionEvidence,
+    VersionState,
+    VersionStatus,
+)
+from processes.render import technique_svg
+
+
+class VersionLocked(ValidationError):
+    """The version is waiting for approval or approved: its content no longer changes."""
+
+
+class StaleVersion(ValidationError):
+    """The version changed after the form was opened; the form's changes were not applied."""
+
+
+def clean_techniques(values: Iterable[str]) -> list[str]:
+    """The chosen techniques in a fixed order, unknown values refused."""
+    chosen = set(values)
+    unknown = chosen - set(Technique.values)
+    if unknown:
+        raise ValidationError({"techniques": f"Unknown technique: {', '.join(sorted(unknown))}."})
+    if not chosen:
+        raise ValidationError({"techniques": "Choose at least one technique."})
+    return [value for value in Technique.values if value in chosen]
+
+
+def _record(action: str, *, actor: User, version: ProcessVersion, **details) -> None:
+    record(
+        action,
+        actor=actor,
+        portfolio=version.process_map.portfolio,
+        target=version,
+        map=version.process_map_id,
+        version=version.number,
+        **details,
+    )
+
+
+# Maps -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def process_map_create(
+    *,
+    portfolio: Portfolio,
+    author: User,
+    title: str,
+    business_need: str,
+    techniques: Iterable[str],
+    creation_token: uuid.UUID,
+) -> tuple[ProcessMap, bool]:
+    """A new map with an empty current-state draft as version 1. Returns (map, created): the
+    same creation token twice (a form sent twice) gives back the first map."""
+    existing = ProcessMap.objects.filter(portfolio=portfolio, creation_token=creation_token).first()
+    if existing is not None:
+        return existing, False
+    require_open_portfolio(portfolio)
+    if author.pk != portfolio.learner_id:
+        raise ValidationError("Only the learner draws process maps in their portfolio.")
+    process_map = ProcessMap(
+        portfolio=portfolio,
+        created_by=author,
+        title=title.strip(),
+        business_need=business_need.strip(),
+        techniques=clean_techniques(techniques),
+        creation_token=creation_token,
+    )
+    process_map.full_clean(exclude=["creation_token"])
+    try:
+        with transaction.atomic():
+            process_map.save()
+    except IntegrityError:
+        return ProcessMap.objects.get(portfolio=portfolio, creation_token=creation_token), False
+    version = ProcessVersion.objects.create(
+        process_map=process_map, number=1, state=VersionState.CURRENT, created_by=author
+    )
+    _record("process.map_created", actor=author, version=version, title=process_map.title)
+    return process_map, True
+
+
+@transaction.atomic
+def process_map_update(
+    *, process_map: ProcessMap, editor: User, title: str, business_need: str, techniques
+) -> ProcessMap:
+    locked = ProcessMap.objects.select_for_update(of=("self",)).get(pk=process_map.pk)
+    require_open_portfolio(process_map.portfolio)
+    if editor.pk != process_map.portfolio.learner_id:
+        raise ValidationError("Only the learner changes their process maps.")
+    locked.title = title.strip()
+    locked.business_need = business_need.strip()
+    locked.techniques = clean_techniques(techniques)
+    locked.full_clean(exclude=["creation_token"])
+    locked.save()
+    record(
+        "process.map_updated",
+        actor=editor,
+        portfolio=process_map.portfolio,
+        target=locked,
+        title=locked.title,
+    )
+    return locked
+
+
+# Versions -------------------------------------------------------------------------------
+
+
+def _lock_version(version: ProcessVersion) -> ProcessVersion:
+    return (
+        ProcessVersion.objects.select_for_update(of=("self",))
+        .select_related("process_map__portfolio")
+        .get(pk=version.pk)
+    )
+
+
+def _lock_for_change(
+    version: ProcessVersion, user: User, expected_revision: int | None
+) -> ProcessVersion:
+    locked = _lock_version(version)
+    portfolio = locked.process_map.portfolio
+    require_open_portfolio(portfolio)
+    if user.pk != portfolio.learner_id:
+        raise ValidationError("Only the learner changes their process maps.")
+    if not locked.is_editable:
+        raise VersionLocked(
+            f"Version {locked.number} is {locked.get_status_display().lower()}: its content "
+            "no longer changes. Start a new version to make changes."
+        )
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise StaleVersion(
+            "This version was changed elsewhere (another tab or device) after you opened "
+            "this page, so your changes were not saved. The editor now shows your changes "
+            "over the latest version: check them and save again."
+        )
+    return locked
+
+
+def _write_content(version: ProcessVersion, data: MapData) -> None:
+    """Replace the version's rows with ``data`` (the caller holds the version's lock)."""
+    version.flows.all().delete()
+    version.steps.all().delete()
+    version.lanes.all().delete()
+    version.sipoc_rows.all().delete()
+    version.causes.all().delete()
+    version.kpis.all().delete()
+
+    lanes = {}
+    for position, lane in enumerate(data.lanes):
+        lanes[lane.key] = Lane.objects.create(version=version, name=lane.name, position=position)
+    steps = {}
+    for position, step in enumerate(data.steps):
+        if step.lane not in lanes:
+            raise ValidationError(f"The step “{step.label}” is in a lane that does not exist.")
+        row = Step(
+            version=version,
+            lane=lanes[step.lane],
+            position=position,
+            kind=step.kind,
+            label=step.label,
+            inputs=step.inputs,
+            outputs=step.outputs,
+            customer_touchpoint=step.customer_touchpoint,
+            value_class=step.value_class,
+            process_minutes=step.process_minutes,
+            wait_minutes=step.wait_minutes,
+            percent_complete_accurate=step.percent_complete_accurate,
+            cost=step.cost,
+        )
+        row.full_clean(exclude=["version", "lane"])
+        row.save()
+        steps[step.key] = row
+    seen_pairs = set()
+    for position, flow in enumerate(data.flows):
+        if flow.source not in steps or flow.target not in steps:
+            raise ValidationError("A flow connects a step that does not exist.")
+        if flow.source == flow.target:
+            raise ValidationError(f"A flow cannot go from “{steps[flow.source].label}” to itself.")
+        if (flow.source, flow.target) in seen_pairs:
+            raise ValidationError(
+                f"There are two flows from “{steps[flow.source].label}” to "
+                f"“{steps[flow.target].label}”: keep one."
+            )
+        seen_pairs.add((flow.source, flow.target))
+        Flow.objects.create(
+            version=version,
+            source=steps[flow.source],
+            target=steps[flow.target],
+            condition=flow.condition,
+            position=position,
+        )
+    SipocRow.objects.bulk_create(
+        SipocRow(
+            version=version,
+            position=position,
+            suppliers=row.suppliers,
+            inputs=row.inputs,
+            process=row.process,
+            outputs=row.outputs,
+            customers=row.customers,
+        )
+        for position, row in enumerate(data.sipoc)
+    )
+    Cause.objects.bulk_create(
+        Cause(version=version, position=position, category=cause.category, text=cause.text)
+        for position, cause in enumerate(data.causes)
+    )
+    for position, kpi in enumerate(data.kpis):
+        row = Kpi(
+            version=version,
+            position=position,
+            name=kpi.name,
+            unit=kpi.unit,
+            higher_is_better=kpi.higher_is_better,
+            baseline=kpi.baseline,
+            target=kpi.target,
+            measured=kpi.measured,
+            source=kpi.source,
+            measured_on=kpi.measured_on,
+        )
+        row.full_clean(exclude=["version"])
+        row.save()
+
+
+def _bump(version: ProcessVersion, **fields) -> None:
+    for name, value in fields.items():
+        setattr(version, name, value)
+    version.revision = F("revision") + 1
+    version.save()
+    version.refresh_from_db(fields=["revision", "updated_at"])
+
+
+@transaction.atomic
+def version_replace_content(
+    *,
+    version: ProcessVersion,
+    editor: User,
+    data: MapData,
+    expected_revision: int | None,
+    change_note: str | None = None,
+    state: str | None = None,
+    action: str = "process.version_saved",
+    **audit_details,
+) -> ProcessVersion:
+    """Save a draft version's whole content (and optionally its details) in one go."""
+    locked = _lock_for_change(version, editor, expected_revision)
+    _write_content(locked, data)
+    details = {"effect": data.effect.strip()[:200]}
+    if change_note is not None:
+        details["change_note"] = change_note.strip()
+    if state is not None:
+        if state not in VersionState.values:
+            raise ValidationError({"state": "Choose current or future state."})
+        details["state"] = state
+    _bump(locked, **details)
+    _record(
+        action,
+        actor=editor,
+        version=locked,
+        steps=len(data.steps),
+        flows=len(data.flows),
+        **audit_details,
+    )
+    return locked
+
+
+def version_import_bpmn(
+    *, version: ProcessVersion, editor: User, raw: bytes, expected_revision: int | None
+) -> tuple[ProcessVersion, tuple[str, ...]]:
+    """Replace a draft's diagram (lanes, steps, flows) with a BPMN file's; SIPOC rows, causes
+    and KPIs are kept. Returns the version and the import's report of what could not be
+    represented. A file that cannot be read raises bpmn.BpmnImportError and changes nothing."""
+    result = bpmn.import_bpmn(raw, title=version.process_map.title)
+    current = map_data_for(version)
+    merged = MapData(
+        title=current.title,
+        lanes=result.data.lanes,
+        steps=result.data.steps,
+        flows=result.data.flows,
+        sipoc=current.sipoc,
+        causes=current.causes,
+        kpis=current.kpis,
+        effect=current.effect,
+    )
+    saved = version_replace_content(
+        version=version,
+        editor=editor,
+        data=merged,
+        expected_revision=expected_revision,
+        action="process.bpmn_imported",
+        report=list(result.report),
+    )
+    return saved, tuple(result.report)
+
+
+@transaction.atomic
+def version_create_from(
+    *, version: ProcessVersion, author: User, state: str, change_note: str = ""
+) -> ProcessVersion:
+    """A new draft version starting as a copy of ``version``; ``version`` stays as it is."""
+    process_map = ProcessMap.objects.select_for_update(of=("self",)).get(pk=version.process_map_id)
+    portfolio = version.process_map.portfolio
+    require_open_portfolio(portfolio)
+    if author.pk != portfolio.learner_id:
+        raise ValidationError("Only the learner changes their process maps.")
+    if state not in VersionState.values:
+        raise ValidationError({"state": "Choose current or future state."})
+    number = (process_map.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    new = ProcessVersion.objects.create(
+        process_map=process_map,
+        number=number,
+        parent=version,
+        state=state,
+        change_note=change_note.strip(),
+        effect=version.effect,  # a version's effect travels with its content (MapData.effect)
+        created_by=author,
+    )
+    _write_content(new, map_data_for(version))
+    _record("process.version_created", actor=author, version=new, parent=version.number)
+    return new
+
+
+def version_problems_blocking_submission(version: ProcessVersion) -> list[str]:
+    data = map_data_for(version)
+    techniques = version.process_map.techniques
+    problems = []
+    if {Technique.SWIMLANE, Technique.VALUE_STREAM} & set(techniques) and not data.steps:
+        problems.append("Add the process's steps before asking for approval.")
+    if Technique.SIPOC in techniques and not data.sipoc:
+        problems.append("Add at least one SIPOC row before asking for approval.")
+    if Technique.FISHBONE in techniques and not data.causes:
+        problems.append("Add the causes for the cause-and-effect diagram first.")
+    return problems
+
+
+@transaction.atomic
+def version_submit(
+    *, version: ProcessVersion, user: User, expected_revision: int | None
+) -> ProcessVersion:
+    """Ask for stakeholder approval: the content is frozen until a decision is recorded."""
+    locked = _lock_for_change(version, user, expected_revision)
+    problems = version_problems_blocking_submission(locked)
+    if problems:
+        raise ValidationError(problems)
+    _bump(locked, status=VersionStatus.SUBMITTED, submitted_at=timezone.now())
+    _record("process.version_submitted", actor=user, version=locked)
+    return locked
+
+
+@transaction.atomic
+def version_withdraw(*, version: ProcessVersion, user: User) -> ProcessVersion:
+    """Take a version back from approval to change it (no decision recorded yet)."""
+    locked = _lock_version(version)
+    if user.pk != locked.process_map.portfolio.learner_id:
+        raise ValidationError("Only the learner changes their process maps.")
+    if locked.status != VersionStatus.SUBMITTED:
+        raise VersionLocked(f"Version {locked.number} is not waiting for approval.")
+    _bump(locked, status=VersionStatus.DRAFT, submitted_at=None)
+    _record("process.version_withdrawn", actor=user, version=locked)
+    return locked
+
+
+@transaction.atomic
+def version_record_approval(
+    *,
+    version: ProcessVersion,
+    user: User,
+    name: str,
+    role: str,
+    decision: str,
+    comment: str,
+    decided_on,
+) -> StakeholderApproval:
+    """Record a stakeholder's decision. "Approved" freezes the version (further stakeholders
+    may add their approval); "changes requested" sends a waiting version back to draft."""
+    locked = _lock_version(version)
+    portfolio = locked.process_map.portfolio
+    require_open_portfolio(portfolio)
+    if user.pk != portfolio.learner_id:
+        raise ValidationError("Only the learner records their stakeholders' decisions.")
+    if locked.status == VersionStatus.DRAFT:
+        raise VersionLocked(
+            "Ask for approval first: a draft can still change, so it cannot be approved."
+        )
+    if locked.status == VersionStatus.APPROVED and decision != ApprovalDecision.APPROVED:
+        raise VersionLocked(
+            f"Version {locked.number} is approved and frozen. To act on the requested "
+            "changes, start a new version from it."
+        )
+    if decided_on > timezone.localdate():
+        raise ValidationError({"decided_on": "The date of the decision cannot be in the future."})
+    approval = StakeholderApproval(
+        version=locked,
+        name=name.strip(),
+        role=role.strip(),
+        decision=decision,
+        comment=comment.strip(),
+        decided_on=decided_on,
+        recorded_by=user,
+    )
+    approval.full_clean(exclude=["version", "recorded_by"])
+    approval.save()
+    if locked.status == VersionStatus.SUBMITTED:
+        if decision == ApprovalDecision.APPROVED:
+            _bump(locked, status=VersionStatus.APPROVED, approved_at=timezone.now())
+        else:
+            _bump(locked, status=VersionStatus.DRAFT, submitted_at=None)
+    _record(
+        "process.approval_recorded",
+        actor=user,
+        version=locked,
+        stakeholder=approval.name,
+        decision=decision,
+    )
+    return approval
+
+
+# Into the portfolio ---------------------------------------------------------------------
+
+
+def _files_for(version: ProcessVersion, data: MapData) -> list[tuple[str, str, bytes]]:
+    """(name, content type, bytes) of each file the evidence item holds."""
+    stem = f"{version.process_map.title[:60].strip()} v{version.number}"
+    stem = "".join(ch if ch.isalnum() or ch in " -_" else "-" for ch in stem).strip() or "map"
+    files = [
+        (
+            f"{stem} {Technique(technique).label.split(' (')[0].lower()}.svg",
+            "image/svg+xml",
+            technique_svg(data, technique).encode(),
+        )
+        for technique in version.process_map.techniques
+    ]
+    if data.steps:
+        files.append((f"{stem}.bpmn", "application/xml", bpmn.export_bpmn(data)))
+    return files
+
+
+@transaction.atomic
+def version_add_to_portfolio(*, version: ProcessVersion, user: User) -> tuple[EvidenceItem, bool]:
+    """Make an evidence item (type "process map", a draft the learner then maps to criteria)
+    from the version as it stands: a diagram per technique, the BPMN file, and the figures in
+    the narrative. Returns (item, created): unchanged content added twice gives the same item.
+    Items made earlier stay as they were."""
+    locked = _lock_version(version)
+    portfolio = locked.process_map.portfolio
+    require_open_portfolio(portfolio)
+    if user.pk != portfolio.learner_id:
+        raise ValidationError("Only the learner adds their process maps to their portfolio.")
+    data = map_data_for(locked)
+    digest = data.content_sha256()
+    existing = locked.evidence_links.filter(content_sha256=digest).select_related("item").first()
+    if existing is not None:
+        return existing.item, False
+    if not (data.steps or data.sipoc or data.causes):
+        raise ValidationError("This version is empty: draw the process before adding it.")
+
+    narrative = render_to_string(
+        "processes/evidence_narrative.html",
+        {
+            "version": locked,
+            "process_map": locked.process_map,
+            "figures": figures.compute_figures(data),
+            "kpis": data.kpis,
+            "approvals": list(locked.approvals.all()),
+        },
+    )
+    item = EvidenceItem.objects.create(
+        portfolio=portfolio,
+        title=f"{locked.process_map.title}: version {locked.number} "
+        f"({locked.get_state_display().split(' (')[0].lower()})"[:200],
+        kind=EvidenceKind.PROCESS_MAP,
+        activity_date=timezone.localdate(),
+        narrative=sanitise_narrative(narrative),
+        created_by=user,
+    )
+    stored = []
+    try:
+        for name, content_type, content in _files_for(locked, data):
+            evidence_file = EvidenceFile(
+                item=item,
+                original_name=name,
+                size=len(content),
+                content_type=content_type,
+                sha256=hashlib.sha256(content).hexdigest(),
+                uploaded_by=user,
+            )
+            extension = name.rsplit(".", 1)[-1]
+            evidence_file.file.save(f"map.{extension}", ContentFile(content), save=False)
+            stored.append(evidence_file.file)
+            evidence_file.save()
+    except BaseException:
+        # The rows roll back with the transaction; the files written so far go too.
+        for stored_file in stored:
+            stored_file.delete(save=False)
+        raise
+    VersionEvidence.objects.create(version=locked, item=item, content_sha256=digest)
+    _record("process.added_to_portfolio", actor=user, version=locked, item=item.pk)
+    record("evidence.created", actor=user, portfolio=portfolio, target=item, kind=item.kind)
+    return item, True
