@@ -60,6 +60,21 @@ class ProcessMapForm(forms.ModelForm):
 # The editor's rows ----------------------------------------------------------------------
 
 
+class CompactRowMixin:
+    """Small Bootstrap controls: the editor shows many rows, on phones too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if getattr(widget, "input_type", "") == "checkbox":
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not widget.is_hidden:
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
 class RowFormSet(BaseFormSet):
     """Every row is optional: a row left blank (or a blank row added by mistake) is ignored.
     Rows are plain forms, not model forms: the service writes the version's rows whole."""
@@ -92,7 +107,7 @@ def _number(label: str, default: int = 0, **kwargs) -> forms.DecimalField:
     )
 
 
-class LaneRowForm(forms.Form):
+class LaneRowForm(CompactRowMixin, forms.Form):
     ref = forms.CharField(widget=forms.HiddenInput, required=False)
     name = _text(100, "Lane (role or department)")
 
@@ -100,7 +115,7 @@ class LaneRowForm(forms.Form):
         return bool(self.data.get(self.add_prefix("name"), "").strip()) if self.is_bound else True
 
 
-class StepRowForm(forms.Form):
+class StepRowForm(CompactRowMixin, forms.Form):
     ref = forms.CharField(widget=forms.HiddenInput, required=False)
     lane = forms.ChoiceField(label="Lane", choices=(), required=False)
     kind = forms.ChoiceField(label="Kind", choices=StepKind.choices, initial=StepKind.TASK)
@@ -130,7 +145,7 @@ class StepRowForm(forms.Form):
         return cleaned
 
 
-class FlowRowForm(forms.Form):
+class FlowRowForm(CompactRowMixin, forms.Form):
     source = forms.ChoiceField(label="From", choices=(), required=False)
     target = forms.ChoiceField(label="To", choices=(), required=False)
     condition = _text(60, "Condition", help_text='For a decision: "Yes", "No" ...')
@@ -161,7 +176,7 @@ class FlowRowForm(forms.Form):
         return cleaned
 
 
-class SipocRowForm(forms.Form):
+class SipocRowForm(CompactRowMixin, forms.Form):
     suppliers = _text(300, "Suppliers")
     inputs = _text(300, "Inputs")
     process = _text(300, "Process")
@@ -174,7 +189,7 @@ class SipocRowForm(forms.Form):
         return any(self.data.get(self.add_prefix(name), "").strip() for name in self.fields)
 
 
-class CauseRowForm(forms.Form):
+class CauseRowForm(CompactRowMixin, forms.Form):
     category = forms.ChoiceField(label="Category", choices=CauseCategory.choices)
     text = _text(200, "Cause")
 
@@ -182,7 +197,7 @@ class CauseRowForm(forms.Form):
         return bool(self.data.get(self.add_prefix("text"), "").strip()) if self.is_bound else True
 
 
-class KpiRowForm(forms.Form):
+class KpiRowForm(CompactRowMixin, forms.Form):
     name = _text(100, "KPI")
     unit = _text(30, "Unit")
     higher_is_better = forms.BooleanField(label="Higher is better", required=False, initial=True)
