@@ -206,7 +206,9 @@ class KpiRowForm(CompactRowMixin, forms.Form):
     measured = forms.DecimalField(label="Measured", required=False, max_digits=14, decimal_places=2)
     source = _text(200, "Source")
     measured_on = forms.DateField(
-        label="Date measured", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date measured",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def has_changed(self):
@@ -253,8 +255,20 @@ class VersionEditor:
 
     SECTIONS = ("lanes", "steps", "flows", "sipoc", "causes", "kpis")
 
-    def __init__(self, data=None, *, initial: MapData | None = None, details_initial=None):
+    def __init__(
+        self,
+        data=None,
+        *,
+        techniques=(),
+        saved: MapData | None = None,
+        initial: MapData | None = None,
+        details_initial=None,
+    ):
+        """``techniques`` decide which sections the page shows; the rows of a section it
+        does not show (a technique dropped from the map) are kept from ``saved``."""
         self.is_bound = data is not None
+        self.shown = sections_for(techniques)
+        self.saved = saved or MapData(title="")
         self.details = VersionDetailsForm(data, initial=details_initial, prefix="version")
         self.lanes = LaneFormSet(data, prefix="lanes", initial=self._lane_rows(initial))
         lane_choices = self._choices(data, "lanes", "name", initial, "lanes")
@@ -276,6 +290,14 @@ class VersionEditor:
             data, prefix="causes", initial=self._plain_rows(initial, "causes")
         )
         self.kpis = KpiFormSet(data, prefix="kpis", initial=self._plain_rows(initial, "kpis"))
+        for name in self.SECTIONS:
+            if name not in self.shown:
+                formset = getattr(self, name)
+                setattr(
+                    self,
+                    name,
+                    type(formset)(prefix=formset.prefix, form_kwargs=formset.form_kwargs),
+                )
 
     # Initial rows from a saved version ---------------------------------------------------
 
@@ -333,7 +355,8 @@ class VersionEditor:
     # Validation and conversion -----------------------------------------------------------
 
     def formsets(self):
-        return [getattr(self, name) for name in self.SECTIONS]
+        """The formsets the page shows (the others are not posted)."""
+        return [getattr(self, name) for name in self.SECTIONS if name in self.shown]
 
     def is_valid(self) -> bool:
         valid = self.details.is_valid() & all([fs.is_valid() for fs in self.formsets()])
@@ -418,15 +441,19 @@ class VersionEditor:
             )
             for form in self.kpis.kept_forms()
         )
+        saved = self.saved
+        flow_shown = "steps" in self.shown
         return MapData(
             title=title,
-            lanes=lanes,
-            steps=tuple(steps),
-            flows=flows,
-            sipoc=sipoc,
-            causes=causes,
+            lanes=lanes if flow_shown else saved.lanes,
+            steps=tuple(steps) if flow_shown else saved.steps,
+            flows=flows if flow_shown else saved.flows,
+            sipoc=sipoc if "sipoc" in self.shown else saved.sipoc,
+            causes=causes if "causes" in self.shown else saved.causes,
             kpis=kpis,
-            effect=self.details.cleaned_data.get("effect", "").strip(),
+            effect=self.details.cleaned_data.get("effect", "").strip()
+            if "causes" in self.shown
+            else saved.effect,
         )
 
     def errors_summary(self) -> list[str]:
@@ -445,7 +472,10 @@ class VersionEditor:
             "kpis": "KPI",
         }
         for name in self.SECTIONS:
+            if name not in self.shown:
+                continue
             formset = getattr(self, name)
+            summary.extend(str(error) for error in formset.non_form_errors())
             for index, form in enumerate(formset.forms, start=1):
                 for field, errors in form.errors.items():
                     label = form.fields[field].label if field in form.fields else ""
@@ -453,6 +483,19 @@ class VersionEditor:
                         f"{titles[name]} {index}, {label}: {' '.join(errors)}".replace(", :", ":")
                     )
         return summary
+
+
+def sections_for(techniques) -> set[str]:
+    """The editor sections a map's techniques need (KPIs always)."""
+    techniques = set(techniques)
+    shown = {"kpis"}
+    if {Technique.SWIMLANE, Technique.VALUE_STREAM} & techniques:
+        shown |= {"lanes", "steps", "flows"}
+    if Technique.SIPOC in techniques:
+        shown.add("sipoc")
+    if Technique.FISHBONE in techniques:
+        shown.add("causes")
+    return shown
 
 
 def add_row(data, section: str):
@@ -517,7 +560,7 @@ class ApprovalForm(forms.ModelForm):
         model = StakeholderApproval
         fields = ["name", "role", "decision", "decided_on", "comment"]
         widgets = {
-            "decided_on": forms.DateInput(attrs={"type": "date"}),
+            "decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "comment": forms.Textarea(attrs={"rows": 2}),
             "decision": forms.RadioSelect,
         }

@@ -133,6 +133,15 @@ def _preview_technique(request: HttpRequest, version) -> str:
     return chosen if chosen in techniques else (techniques[0] if techniques else "swimlane")
 
 
+def _editor(version, data=None, **kwargs) -> VersionEditor:
+    return VersionEditor(
+        data,
+        techniques=version.process_map.techniques,
+        saved=map_data_for(version) if data is not None else None,
+        **kwargs,
+    )
+
+
 def _details_initial(version) -> dict:
     return {
         "revision": version.revision,
@@ -149,7 +158,7 @@ def _version_page(
     can_change = permissions.can_change_maps(request.user, version.process_map.portfolio)
     editable = can_change and version.is_editable
     if editable and editor is None:
-        editor = VersionEditor(initial=data, details_initial=_details_initial(version))
+        editor = _editor(version, initial=data, details_initial=_details_initial(version))
     preview_data = data
     if editor is not None and editor.is_bound and editor.is_valid():
         preview_data = editor.map_data(title=version.process_map.title)
@@ -196,7 +205,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         return _version_page(request, version)
 
     version = permissions.access_version_to_change(request.user, version_id)
-    editor = VersionEditor(request.POST)
+    editor = _editor(version, request.POST)
     action = request.POST.get("action", "save")
     if action.startswith("add-"):
         # "Add a row": the page comes back with the typed rows and one more, nothing saved.
@@ -204,7 +213,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
             data = add_row(request.POST, action.removeprefix("add-"))
         except ValidationError:
             raise Http404("Unknown section.") from None
-        editor = VersionEditor(data)
+        editor = _editor(version, data)
         if request.htmx:
             return render(
                 request,
@@ -239,7 +248,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         data["version-revision"] = version.revision
         messages.error(request, _error_text(error))
         return _version_page(
-            request, version, editor=VersionEditor(data), show_errors=True, status=409
+            request, version, editor=_editor(version, data), show_errors=True, status=409
         )
     except VersionLocked as error:
         messages.error(request, _error_text(error))
@@ -262,7 +271,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
 def version_preview(request: HttpRequest, version_id: int) -> HttpResponse:
     """The live preview: the posted (unsaved) editor drawn by the same renderer as the PDF."""
     version = permissions.access_version_to_change(request.user, version_id)
-    editor = VersionEditor(request.POST)
+    editor = _editor(version, request.POST)
     technique = _preview_technique(request, version)
     if editor.is_valid():
         context = {
@@ -271,7 +280,8 @@ def version_preview(request: HttpRequest, version_id: int) -> HttpResponse:
     else:
         context = {
             "preview": _preview_context(map_data_for(version), technique),
-            "preview_errors": editor.errors_summary(),
+            "preview_errors": editor.errors_summary()
+            or ["Some rows could not be read: save to see which."],
         }
     context.update(version=version, techniques=version.process_map.techniques)
     return render(request, "processes/_preview.html", context)
