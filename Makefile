@@ -42,6 +42,7 @@ setup: $(STAMP)
 	@$(BIN)/python manage.py migrate --noinput
 	@$(BIN)/python manage.py load_catalogue
 	@$(BIN)/python manage.py seed_demo
+	@$(BIN)/python manage.py seed_demo_processes
 
 # The web server and one Celery worker together; Ctrl-C stops both.
 run: setup

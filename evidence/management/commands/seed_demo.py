@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from criteria.models import Qualification, Requirement
+from evidence.demo import seed_demo_evidence
 from evidence.models import Portfolio
 from evidence.services import portfolio_enrol
 from portfolio_site.accounts.models import Centre, Membership, Role, User
@@ -23,6 +24,9 @@ DEMO_PEOPLE = [
     ("eqa", "Jordan", "Lee", Role.EQA),
     ("admin", "Site", "Administrator", None),
 ]
+# More learners, with the same assessor and IQA, so that a centre admin has several
+# portfolios to export in one go.
+MORE_LEARNERS = [("learner2", "Jamie", "Hughes"), ("learner3", "Taylor", "Brown")]
 
 
 class Command(BaseCommand):
@@ -53,6 +57,8 @@ class Command(BaseCommand):
             for username, first, last, role in DEMO_PEOPLE:
                 what = role.label if role else "Django admin (superuser)"
                 self.stdout.write(f"  {username:<12} {first} {last}, {what}")
+            for username, first, last in MORE_LEARNERS:
+                self.stdout.write(f"  {username:<12} {first} {last}, {Role.LEARNER.label}")
             if not created:
                 self.stdout.write("  A password you changed yourself stays changed.")
 
@@ -83,10 +89,27 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(user=user, centre=centre, role=role)
             people[role] = user
 
-        learner = people[Role.LEARNER]
-        if not Portfolio.objects.filter(learner=learner, qualification=qualification).exists():
+        learners = [people[Role.LEARNER]]
+        for username, first, last in MORE_LEARNERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@demo.nvq-portfolio.invalid",
+                )
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                created.append(username)
+            Membership.objects.get_or_create(user=user, centre=centre, role=Role.LEARNER)
+            learners.append(user)
+
+        for learner in learners:
+            if Portfolio.objects.filter(learner=learner, qualification=qualification).exists():
+                continue
             today = timezone.localdate()
-            portfolio_enrol(
+            portfolio = portfolio_enrol(
                 learner=learner,
                 centre=centre,
                 qualification=qualification,
@@ -102,5 +125,9 @@ class Command(BaseCommand):
                     ).select_related("unit")
                 ],
             )
-            created.append("the learner's portfolio")
+            created.append(f"{learner.username}'s portfolio")
+            if learner == people[Role.LEARNER] and seed_demo_evidence(
+                portfolio, people[Role.ASSESSOR]
+            ):
+                created.append("the demo evidence")
         return created
