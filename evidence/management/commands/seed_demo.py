@@ -35,7 +35,14 @@ class Command(BaseCommand):
         "Idempotent: existing demo records are left as they are. Refused in production."
     )
 
-    def handle(self, *args, verbosity: int, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--without-evidence",
+            action="store_true",
+            help="Enrol the demo learner with an empty portfolio (browser tests start there).",
+        )
+
+    def handle(self, *args, verbosity: int, without_evidence: bool = False, **options) -> None:
         if settings.IS_PRODUCTION:
             raise CommandError(
                 "seed_demo creates accounts with known passwords: not in production."
@@ -48,7 +55,7 @@ class Command(BaseCommand):
             )
 
         with transaction.atomic():
-            created = self._seed(qualification)
+            created = self._seed(qualification, with_evidence=not without_evidence)
 
         if verbosity >= 1:
             state = f"created {', '.join(created)}" if created else "already present, unchanged"
@@ -62,7 +69,7 @@ class Command(BaseCommand):
             if not created:
                 self.stdout.write("  A password you changed yourself stays changed.")
 
-    def _seed(self, qualification: Qualification) -> list[str]:
+    def _seed(self, qualification: Qualification, *, with_evidence: bool) -> list[str]:
         created: list[str] = []
         centre, new = Centre.objects.get_or_create(
             code=DEMO_CENTRE_CODE, defaults={"name": "Demo Training Centre"}
@@ -126,8 +133,10 @@ class Command(BaseCommand):
                 ],
             )
             created.append(f"{learner.username}'s portfolio")
-            if learner == people[Role.LEARNER] and seed_demo_evidence(
-                portfolio, people[Role.ASSESSOR]
+            if (
+                with_evidence
+                and learner == people[Role.LEARNER]
+                and seed_demo_evidence(portfolio, people[Role.ASSESSOR])
             ):
                 created.append("the demo evidence")
         return created
