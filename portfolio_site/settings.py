@@ -260,6 +260,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_folder / "control"),  # default: ./control in the cwd
         "store_processed": False,
     }
+else:
+    # Redis hands a message that has not been acknowledged within this many seconds to another
+    # worker. Exports are acknowledged late (after the render), so this must outlast the
+    # longest export: EXPORT_TIME_LIMIT below, checked by the exports app's system check.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+    }
 # Task state lives in our own tables (an export row, say), so results are off unless asked for.
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -271,6 +278,26 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A render can leave a worker process holding hundreds of megabytes; a fresh process after a
+# set number of tasks, or once it holds more than this many KiB, gives the memory back.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=1024 * 1024
+)
+
+# --- Exports ----------------------------------------------------------------------------------
+
+# Seconds. At the soft limit a render stops with "took longer than N minutes"; at the hard limit
+# the worker process is killed. soft < hard < the broker's visibility timeout (system check).
+EXPORT_SOFT_TIME_LIMIT = env.int("EXPORT_SOFT_TIME_LIMIT", default=25 * 60)
+EXPORT_TIME_LIMIT = env.int("EXPORT_TIME_LIMIT", default=30 * 60)
+# A run that keeps dying (the worker killed, out of memory) is given up after this many starts.
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+# What writes the PDF: a function with render_portfolio_pdf's signature (tests swap in others).
+EXPORT_RENDERER = "portfolio_site.exports.document.render_portfolio_pdf"
+# Bytes. The original evidence files go inside the PDF (PDF/A-3 attachments) when their total
+# is at most this; bigger portfolios list them with their SHA-256 only.
+EXPORT_ATTACH_MAX_BYTES = env.int("EXPORT_ATTACH_MAX_BYTES", default=100 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------------
 
@@ -309,5 +336,7 @@ LOGGING = {
     "loggers": {
         # Quieten per-request lines from the development server's autoreloader.
         "django.utils.autoreload": {"level": "WARNING"},
+        # WeasyPrint narrates every stage of every render at INFO; its warnings still show.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }

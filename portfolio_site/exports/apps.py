@@ -7,3 +7,6 @@ class ExportsConfig(AppConfig):
     name = "portfolio_site.exports"
     label = "exports"
     verbose_name = "Portfolio exports"
+
+    def ready(self) -> None:
+        from portfolio_site.exports import checks  # noqa: F401  (registers the system check)

@@ -1,0 +1,221 @@
+"""Exports through a real Celery worker process, killed half-way through a render.
+
+The worker runs the prefork pool with one child, so there is a child process to kill, on the
+filesystem broker by default and on Redis when CELERY_BROKER_URL points there (CI's second
+run). It uses this test's own database and MEDIA_ROOT, a private queue, and
+tests/exports/worker_settings.py, whose renderer makes a real PDF with WeasyPrint but pauses
+between stages so that the kill lands mid-render.
+"""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from pypdf import PdfReader
+
+from portfolio_site.accounts.models import Role
+from portfolio_site.exports.models import ExportJob, ExportStatus
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+WAIT_SECONDS = 90
+
+
+def database_url_for_worker() -> str:
+    """The database this test runs in, as a URL for the worker's settings."""
+    database = connection.settings_dict
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    return (
+        f"postgres://{credentials}@{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}"
+        f"/{database['NAME']}"
+    )
+
+
+def worker_environment(tmp_path: Path, media_root: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "EXPORT_", "CELERY_TASK_"))
+        and key not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.exports.worker_settings",
+        DATABASE_URL=database_url_for_worker(),
+        DJANGO_MEDIA_ROOT=str(media_root),
+        DJANGO_VAR_DIR=str(tmp_path / "var"),  # a private filesystem broker folder
+        EMAIL_URL=f"filemail://{tmp_path / 'mail'}",
+        CELERY_TASK_DEFAULT_QUEUE=f"test-exports-{uuid.uuid4().hex}",  # private on a shared Redis
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], log_path: Path):
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portfolio_site",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield worker
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+
+
+def request_export_in_another_process(env: dict[str, str], *, portfolio_id, user_id) -> int:
+    """Ask for an export as the web process does: the service commits the row and sends the
+    task to the broker (not eagerly, as in-process tests do)."""
+    script = (
+        "from evidence.models import Portfolio;"
+        "from portfolio_site.accounts.models import User;"
+        "from portfolio_site.exports.services import export_request;"
+        f"job, _ = export_request(portfolio=Portfolio.objects.get(pk={portfolio_id}),"
+        f" requested_by=User.objects.get(pk={user_id}));"
+        "print(job.pk)"
+    )
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity=0", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    return int(finished.stdout.strip().splitlines()[-1])
+
+
+def wait_for(condition: Callable[[], bool], *, worker, log_path: Path, what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        assert worker.poll() is None, f"the worker exited early:\n{log_path.read_text()}"
+        time.sleep(0.1)
+    pytest.fail(f"no {what} within {WAIT_SECONDS} s; worker log:\n{log_path.read_text()}")
+
+
+def export_files(media_root: Path) -> list[Path]:
+    folder = media_root / "exports"
+    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
+
+
+def test_a_worker_killed_mid_render_is_redelivered_and_makes_one_file(
+    tmp_path, media_root, portfolio, people, client_for
+):
+    admin = people[Role.CENTRE_ADMIN]
+    # Each run holds its half-written file for 6 s: time to look at it, and to kill it.
+    env = worker_environment(
+        tmp_path, media_root, EXPORT_TEST_STAGE_SECONDS="1", EXPORT_TEST_HALF_WRITTEN_SECONDS="6"
+    )
+    log_path = tmp_path / "worker.log"
+    with celery_worker(env, log_path) as worker:
+        job_id = request_export_in_another_process(env, portfolio_id=portfolio.pk, user_id=admin.pk)
+        job = ExportJob.objects.get(pk=job_id)
+        folder = media_root / "exports" / str(portfolio.pk)
+
+        # Wait until the render is writing its temporary file (the first half is on disk).
+        wait_for(
+            lambda: any(folder.glob(f".{job.reference}.*.part")),
+            worker=worker,
+            log_path=log_path,
+            what="half-written export",
+        )
+        job.refresh_from_db()
+        assert job.status == ExportStatus.RUNNING and job.attempts == 1
+
+        # While it runs, nothing is downloadable and no file has its final name.
+        download = client_for(admin).get(reverse("exports:job-download", args=[job.pk]))
+        assert download.status_code == 404
+        assert not (folder / f"{job.reference}.pdf").exists()
+        job.refresh_from_db()
+        assert job.status == ExportStatus.RUNNING, "the render finished before it was killed"
+
+        killed_pid = int(job.run_by.rsplit(":", 1)[1])
+        assert killed_pid != worker.pid  # the pool's child, not the worker itself
+        os.kill(killed_pid, signal.SIGKILL)
+
+        def finished() -> bool:
+            job.refresh_from_db()
+            return job.status not in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+        wait_for(finished, worker=worker, log_path=log_path, what="finished export")
+
+    log = log_path.read_text()
+    assert job.status == ExportStatus.READY, f"{job.status}: {job.error}\n{log}"
+    assert job.attempts == 2  # the killed run and the redelivered one
+    assert int(job.run_by.rsplit(":", 1)[1]) != killed_pid
+    assert "signal 9" in log  # the worker saw its child killed
+
+    files = export_files(media_root)
+    assert files == [media_root / job.file.name]  # one file, no temporary ones left
+    pdf = files[0].read_bytes()
+    assert hashlib.sha256(pdf).hexdigest() == job.sha256 and len(pdf) == job.size
+    assert len(PdfReader(files[0]).pages) == job.page_count == 3
+
+    download = client_for(admin).get(reverse("exports:job-download", args=[job.pk]))
+    assert download.status_code == 200
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == job.sha256
+
+
+def test_a_render_past_the_soft_time_limit_fails_with_a_message(
+    tmp_path, media_root, portfolio, people
+):
+    admin = people[Role.CENTRE_ADMIN]
+    env = worker_environment(
+        tmp_path,
+        media_root,
+        EXPORT_TEST_STAGE_SECONDS="5",
+        EXPORT_SOFT_TIME_LIMIT="2",
+        EXPORT_TIME_LIMIT="20",
+    )
+    log_path = tmp_path / "worker.log"
+    with celery_worker(env, log_path) as worker:
+        job_id = request_export_in_another_process(env, portfolio_id=portfolio.pk, user_id=admin.pk)
+        job = ExportJob.objects.get(pk=job_id)
+
+        def finished() -> bool:
+            job.refresh_from_db()
+            return job.status == ExportStatus.FAILED
+
+        wait_for(finished, worker=worker, log_path=log_path, what="failed export")
+
+    assert job.error.startswith("The export took longer than 2 seconds and was stopped.")
+    assert job.attempts == 1
+    assert export_files(media_root) == []
