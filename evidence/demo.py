@@ -2,17 +2,15 @@
 a portfolio worth looking at and exporting: an accepted item with a chart and its criteria
 signed off, and a reflective account waiting for the assessor."""
 
-import hashlib
 import io
 import uuid
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from criteria.models import AssessmentCriterion
 from evidence import services
-from evidence.models import EvidenceFile, EvidenceItem, EvidenceKind, Portfolio, ReviewOutcome
+from evidence.models import EvidenceKind, Portfolio, ReviewOutcome
 from portfolio_site.accounts.models import User
 
 DESIGN = "design-business-processes"
@@ -33,19 +31,6 @@ def _chart_png() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _attach(item: EvidenceItem, name: str, content: bytes, content_type: str, user: User):
-    evidence_file = EvidenceFile(
-        item=item,
-        original_name=name,
-        size=len(content),
-        content_type=content_type,
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=user,
-    )
-    evidence_file.file.save(f"demo.{name.rsplit('.', 1)[-1]}", ContentFile(content), save=False)
-    evidence_file.save()
 
 
 def _criteria(unit_code: str, numbers: list[str]) -> list[AssessmentCriterion]:
@@ -73,7 +58,13 @@ def seed_demo_evidence(portfolio: Portfolio, assessor: User) -> bool:
             "<p>The chart shows the months before and after the change.</p>"
         ),
     )
-    _attach(review, "Resolution within a day.png", _chart_png(), "image/png", learner)
+    services.evidence_file_add_generated(
+        item=review,
+        name="Resolution within a day.png",
+        content=_chart_png(),
+        content_type="image/png",
+        uploader=learner,
+    )
     design = _criteria(DESIGN, ["2.1"])
     quality = _criteria(QUALITY, ["2.1", "3.1"])
     services.evidence_mappings_set(

@@ -47,7 +47,9 @@ class PortfolioUnit:
         return Requirement(self.requirement).label
 
 
-def _portfolio_queryset() -> QuerySet[Portfolio]:
+def portfolios_for_progress() -> QuerySet[Portfolio]:
+    """Portfolios with what portfolio_summaries() needs prefetched (people, units and their
+    counts); filter it, then pass the list on."""
     unit_links = (
         QualificationUnit.objects.select_related("unit")
         .annotate(
@@ -174,7 +176,7 @@ class PortfolioSummary:
 
 def portfolio_summaries(portfolios: list[Portfolio]) -> list[PortfolioSummary]:
     """Progress per unit, item counts and countersignatures due, for portfolios from
-    _portfolio_queryset(): four queries for any number of portfolios and items."""
+    portfolios_for_progress(): four queries for any number of portfolios and items."""
     ids = [portfolio.pk for portfolio in portfolios]
     progress: dict[tuple[int, int], dict] = defaultdict(dict)
     for row in (
@@ -268,7 +270,7 @@ def sign_off_candidates(portfolio: Portfolio) -> dict[int, list[MappingDecision]
 
 
 def learner_portfolios(*, learner: User) -> list[PortfolioSummary]:
-    return portfolio_summaries(list(_portfolio_queryset().filter(learner=learner)))
+    return portfolio_summaries(list(portfolios_for_progress().filter(learner=learner)))
 
 
 # --- The units and criteria of one portfolio ---------------------------------------------------
@@ -451,7 +453,7 @@ def assessor_caseload(*, assessor: User) -> list[PortfolioSummary]:
     """The assessor's open portfolios, each with its progress per unit and items waiting."""
     return portfolio_summaries(
         list(
-            _portfolio_queryset()
+            portfolios_for_progress()
             .filter(assessor=assessor, status__in=OPEN_STATUSES)
             .order_by("learner__last_name", "learner__first_name", "learner__username")
         )
@@ -482,7 +484,7 @@ def iqa_feedback_for(*, assessor: User, limit: int = 10) -> QuerySet[IqaSample]:
 
 def iqa_portfolios(*, iqa: User) -> QuerySet[Portfolio]:
     return (
-        _portfolio_queryset()
+        portfolios_for_progress()
         .filter(iqa=iqa, status__in=OPEN_STATUSES)
         .order_by("assessor__last_name", "assessor__username", "learner__last_name")
     )
@@ -507,7 +509,7 @@ def centre_admin_overview(*, admin: User) -> list[CentreOverview]:
             ),
             Prefetch(
                 "portfolios",
-                queryset=_portfolio_queryset()
+                queryset=portfolios_for_progress()
                 .filter(status__in=OPEN_STATUSES)
                 .order_by("learner__last_name", "learner__username"),
             ),

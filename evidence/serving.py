@@ -7,6 +7,7 @@ from running as a page.
 """
 
 import logging
+from typing import BinaryIO
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
@@ -28,11 +29,8 @@ _CSP = (
 
 def evidence_file_response(evidence_file: EvidenceFile, *, download: bool = False) -> HttpResponse:
     inline = evidence_file.category in INLINE_CATEGORIES and not download
-    if settings.EVIDENCE_FILE_SERVING == "x-accel":
-        # nginx streams the file (with range requests) from an `internal` location.
-        response = HttpResponse(content_type=evidence_file.content_type)
-        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + evidence_file.file.name
-    else:
+    stream = None
+    if settings.EVIDENCE_FILE_SERVING != "x-accel":
         try:
             stream = evidence_file.file.open("rb")
         except FileNotFoundError:
@@ -42,15 +40,44 @@ def evidence_file_response(evidence_file: EvidenceFile, *, download: bool = Fals
                 evidence_file.file.name,
             )
             raise Http404("The file is missing from storage.") from None
-        response = FileResponse(stream, content_type=evidence_file.content_type)
-        response["Content-Length"] = evidence_file.size
+    return protected_file_response(
+        stream,
+        storage_name=evidence_file.file.name,
+        content_type=evidence_file.content_type,
+        size=evidence_file.size,
+        filename=evidence_file.original_name,
+        inline=inline,
+    )
+
+
+def protected_file_response(
+    stream: BinaryIO | None,
+    *,
+    storage_name: str,
+    content_type: str,
+    size: int,
+    filename: str,
+    inline: bool,
+) -> HttpResponse:
+    """A file under MEDIA_ROOT, for someone the caller has checked may have it: streamed from
+    ``stream`` or, with EVIDENCE_FILE_SERVING=x-accel, by nginx (``stream`` is then closed
+    unused and may be None). Used for evidence files and for exported PDFs."""
+    if settings.EVIDENCE_FILE_SERVING == "x-accel":
+        if stream is not None:
+            stream.close()
+        # nginx streams the file (with range requests) from an `internal` location.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + storage_name
+    else:
+        response = FileResponse(stream, content_type=content_type)
+        response["Content-Length"] = size
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not inline, filename=evidence_file.original_name
+        as_attachment=not inline, filename=filename
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = (
-        _CSP if evidence_file.category == "pdf" else f"{_CSP}; sandbox"
-    )
+    # Chrome's PDF viewer will not open a sandboxed PDF shown in the page.
+    shown_pdf = inline and content_type == "application/pdf"
+    response["Content-Security-Policy"] = _CSP if shown_pdf else f"{_CSP}; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-cache"
     # In-page previews (the assessor's review page) embed files from this site only.

@@ -9,19 +9,17 @@ someone else's change (the ``revision`` counter), so nothing is overwritten sile
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from evidence.models import EvidenceFile, EvidenceItem, EvidenceKind, Portfolio
-from evidence.narrative import sanitise_narrative
+from evidence import services as evidence_services
+from evidence.models import EvidenceItem, EvidenceKind, Portfolio
 from evidence.services.common import record, require_open_portfolio
 from portfolio_site.accounts.models import User
 from processes import bpmn, figures
@@ -358,8 +356,12 @@ def version_create_from(
     return new
 
 
-def version_problems_blocking_submission(version: ProcessVersion) -> list[str]:
-    data = map_data_for(version)
+def version_problems_blocking_submission(
+    version: ProcessVersion, data: MapData | None = None
+) -> list[str]:
+    """What is missing before the version can go for approval (``data``: the version's
+    content, when the caller has read it already)."""
+    data = data or map_data_for(version)
     techniques = version.process_map.techniques
     problems = []
     if {Technique.SWIMLANE, Technique.VALUE_STREAM} & set(techniques) and not data.steps:
@@ -502,30 +504,24 @@ def version_add_to_portfolio(*, version: ProcessVersion, user: User) -> tuple[Ev
             "approvals": list(locked.approvals.all()),
         },
     )
-    item = EvidenceItem.objects.create(
+    item, _ = evidence_services.evidence_item_create(
         portfolio=portfolio,
+        author=user,
+        creation_token=uuid.uuid4(),
         title=f"{locked.process_map.title}: version {locked.number} "
         f"({locked.get_state_display().split(' (')[0].lower()})"[:200],
         kind=EvidenceKind.PROCESS_MAP,
         activity_date=timezone.localdate(),
-        narrative=sanitise_narrative(narrative),
-        created_by=user,
+        narrative=narrative,
     )
     stored = []
     try:
         for name, content_type, content in _files_for(locked, data):
-            evidence_file = EvidenceFile(
-                item=item,
-                original_name=name,
-                size=len(content),
-                content_type=content_type,
-                sha256=hashlib.sha256(content).hexdigest(),
-                uploaded_by=user,
+            stored.append(
+                evidence_services.evidence_file_add_generated(
+                    item=item, name=name, content=content, content_type=content_type, uploader=user
+                ).file
             )
-            extension = name.rsplit(".", 1)[-1]
-            evidence_file.file.save(f"map.{extension}", ContentFile(content), save=False)
-            stored.append(evidence_file.file)
-            evidence_file.save()
     except BaseException:
         # The rows roll back with the transaction; the files written so far go too.
         for stored_file in stored:
@@ -533,5 +529,4 @@ def version_add_to_portfolio(*, version: ProcessVersion, user: User) -> tuple[Ev
         raise
     VersionEvidence.objects.create(version=locked, item=item, content_sha256=digest)
     _record("process.added_to_portfolio", actor=user, version=locked, item=item.pk)
-    record("evidence.created", actor=user, portfolio=portfolio, target=item, kind=item.kind)
     return item, True

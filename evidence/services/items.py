@@ -4,12 +4,15 @@ Each service validates first, then writes in one transaction holding a row lock 
 so that two requests that change one item are applied one after the other.
 """
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -177,17 +180,60 @@ def evidence_file_add(
     ``uploaded`` comes from evidence.uploads.HashingFileUploadHandler: on disk, hashed.
     ``name_as_sent`` is the name before Django's parser cleaned it, where it did.
     Raises RejectedFile (nothing is stored) or EvidenceLocked.
+    """
+    name = file_types.check_file_name(name_as_sent or uploaded.name)
+    accepted = file_types.check_file_content(Path(uploaded.temporary_file_path()), name=name)
+    return _store_file(
+        item,
+        name=name,
+        content=uploaded,
+        size=uploaded.size,
+        sha256=uploaded.sha256,
+        content_type=accepted.content_type,
+        extension=accepted.extension,
+        uploader=uploader,
+    )
+
+
+@transaction.atomic
+def evidence_file_add_generated(
+    *, item: EvidenceItem, name: str, content: bytes, content_type: str, uploader: User
+) -> EvidenceFile:
+    """Attach a file the system made itself (a process map's diagram, a demo chart): its bytes
+    are ours, so they are not sniffed like an upload; everything else is as for an upload."""
+    return _store_file(
+        item,
+        name=name,
+        content=ContentFile(content),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content_type=content_type,
+        extension=name.rsplit(".", 1)[-1] if "." in name else "bin",
+        uploader=uploader,
+    )
+
+
+def _store_file(
+    item: EvidenceItem,
+    *,
+    name: str,
+    content: File,
+    size: int,
+    sha256: str,
+    content_type: str,
+    extension: str,
+    uploader: User,
+) -> EvidenceFile:
+    """Store a checked file and write its row (in the caller's transaction).
 
     The file is moved into place before its row is written and removed again if the row
     cannot be: a crash in between leaves at worst an unreferenced file, never a row whose
     file is missing.
     """
-    name = file_types.check_file_name(name_as_sent or uploaded.name)
-    accepted = file_types.check_file_content(Path(uploaded.temporary_file_path()), name=name)
     locked = lock_for_change(item)
     if uploader.pk != locked.created_by_id:
         raise ValidationError("Only the item's author adds files to it.")
-    already = locked.files.filter(sha256=uploaded.sha256).first()
+    already = locked.files.filter(sha256=sha256).first()
     if already is not None:
         raise file_types.RejectedFile(
             f"“{name}” is already attached to this item (as “{already.original_name}”)."
@@ -196,13 +242,13 @@ def evidence_file_add(
     evidence_file = EvidenceFile(
         item=locked,
         original_name=name,
-        size=uploaded.size,
-        content_type=accepted.content_type,
-        sha256=uploaded.sha256,
+        size=size,
+        content_type=content_type,
+        sha256=sha256,
         uploaded_by=uploader,
     )
     # The stored name is generated (evidence_file_path); only the extension comes from here.
-    evidence_file.file.save(f"upload.{accepted.extension}", uploaded, save=False)
+    evidence_file.file.save(f"upload.{extension}", content, save=False)
     try:
         with transaction.atomic():
             evidence_file.save()

@@ -26,8 +26,8 @@ from evidence.models import (
 from evidence.selectors import (
     PortfolioSummary,
     UnitSignOffState,
-    _portfolio_queryset,
     portfolio_summaries,
+    portfolios_for_progress,
     sign_off_overview,
     tracking_grid,
 )
@@ -55,8 +55,7 @@ class PortfolioRecord:
 
 
 def portfolio_record(portfolio_id: int) -> PortfolioRecord:
-    # The evidence app's portfolio query: summaries need its prefetched units and choices.
-    portfolio = _portfolio_queryset().get(pk=portfolio_id)
+    portfolio = portfolios_for_progress().get(pk=portfolio_id)
     (summary,) = portfolio_summaries([portfolio])
     units = sign_off_overview(portfolio)
     # The overview's units carry the prefetched outcomes and criteria the grid annotates.

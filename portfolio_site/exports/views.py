@@ -10,19 +10,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from evidence.serving import protected_file_response
 from portfolio_site.exports import job_selectors, permissions, services
 from portfolio_site.exports.models import ExportJob
 
 logger = logging.getLogger(__name__)
-
-# No scripts, no plugins, no network: the same stance as evidence files (evidence/serving.py).
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 def _job_list(jobs: list[ExportJob], poll_url: str, **context) -> dict:
@@ -76,20 +74,14 @@ def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
         stream.close()
         logger.error("Export %s: its file %s has changed size", job.reference, job.file.name)
         raise Http404("The export's file has changed since it was made.")
-    if settings.EVIDENCE_FILE_SERVING == "x-accel":
-        stream.close()
-        response = HttpResponse(content_type="application/pdf")
-        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + job.file.name
-    else:
-        response = FileResponse(stream, content_type="application/pdf")
-        response["Content-Length"] = job.size
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=job.download_name
+    response = protected_file_response(
+        stream,
+        storage_name=job.file.name,
+        content_type="application/pdf",
+        size=job.size,
+        filename=job.download_name,
+        inline=False,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = f"{_CSP}; sandbox"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Cache-Control"] = "private, no-cache"
     services.export_downloaded(job=job, user=request.user)
     return response
 
