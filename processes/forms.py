@@ -10,6 +10,7 @@ turns a valid editor into the MapData the preview draws and the service saves.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from decimal import Decimal
 
 from django import forms
@@ -326,7 +327,7 @@ class VersionEditor:
     def _plain_rows(initial, name):
         if initial is None:
             return None
-        return [row.__dict__.copy() for row in getattr(initial, name)]
+        return [asdict(row) for row in getattr(initial, name)]
 
     @staticmethod
     def _choices(data, prefix, label_field, initial, attribute):
@@ -478,10 +479,10 @@ class VersionEditor:
             summary.extend(str(error) for error in formset.non_form_errors())
             for index, form in enumerate(formset.forms, start=1):
                 for field, errors in form.errors.items():
-                    label = form.fields[field].label if field in form.fields else ""
-                    summary.append(
-                        f"{titles[name]} {index}, {label}: {' '.join(errors)}".replace(", :", ":")
-                    )
+                    where = f"{titles[name]} {index}"
+                    if field in form.fields:
+                        where += f", {form.fields[field].label}"
+                    summary.append(f"{where}: {' '.join(errors)}")
         return summary
 
 

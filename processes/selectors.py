@@ -1,6 +1,6 @@
 """Reads for the process design pages."""
 
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from evidence.models import Portfolio
 from processes.models import ProcessMap, ProcessVersion, VersionState, VersionStatus
@@ -10,15 +10,7 @@ def process_maps_for(portfolio: Portfolio) -> QuerySet[ProcessMap]:
     """The portfolio's maps, each with its versions (newest first) prefetched."""
     return (
         ProcessMap.objects.filter(portfolio=portfolio)
-        .annotate(version_count=Count("versions"), last_number=Max("versions__number"))
-        .prefetch_related(
-            Prefetch(
-                "versions",
-                queryset=ProcessVersion.objects.order_by("-number").prefetch_related(
-                    "evidence_links"
-                ),
-            )
-        )
+        .prefetch_related(Prefetch("versions", queryset=ProcessVersion.objects.order_by("-number")))
         .order_by("-updated_at", "pk")
     )
 
@@ -26,7 +18,7 @@ def process_maps_for(portfolio: Portfolio) -> QuerySet[ProcessMap]:
 def versions_of(process_map: ProcessMap) -> list[ProcessVersion]:
     return list(
         process_map.versions.select_related("parent")
-        .prefetch_related("approvals", "evidence_links__item")
+        .prefetch_related("evidence_links__item")
         .order_by("-number")
     )
 

@@ -151,10 +151,9 @@ def _details_initial(version) -> dict:
     }
 
 
-def _version_page(
-    request, version, *, editor=None, show_errors=False, import_form=None, status=200
-):
-    data = map_data_for(version)
+def _version_page(request, version, *, editor=None, import_form=None, status=200):
+    # A bound editor has just read the saved version; read it once.
+    data = editor.saved if editor is not None and editor.is_bound else map_data_for(version)
     can_change = permissions.can_change_maps(request.user, version.process_map.portfolio)
     editable = can_change and version.is_editable
     if editable and editor is None:
@@ -172,25 +171,35 @@ def _version_page(
             "portfolio": version.process_map.portfolio,
             "data": data,
             "editor": editor if editable else None,
-            "show_errors": show_errors,
             "can_change": can_change,
             "techniques": version.process_map.techniques,
             "flow_techniques": bool(FLOW_TECHNIQUES & set(version.process_map.techniques)),
-            "preview": _preview_context(preview_data, technique),
+            "preview": _preview_context(preview_data, technique, version.process_map.techniques),
             "import_form": import_form or BpmnImportForm(initial={"revision": version.revision}),
-            "approval_form": ApprovalForm(),
             "new_version_form": NewVersionForm(),
-            "approvals": list(version.approvals.all()),
+            "approvals": list(version.approvals.select_related("recorded_by")),
             "evidence_links": list(version.evidence_links.select_related("item")),
-            "problems": services.version_problems_blocking_submission(version) if editable else [],
+            "problems": services.version_problems_blocking_submission(version, data)
+            if editable
+            else [],
             "tab": "processes",
         },
         status=status,
     )
 
 
-def _preview_context(data, technique: str) -> dict:
+# The preview's tabs name each technique briefly.
+TAB_LABELS = {
+    Technique.SWIMLANE: "Swimlane",
+    Technique.SIPOC: "SIPOC",
+    Technique.VALUE_STREAM: "Value stream",
+    Technique.FISHBONE: "Fishbone",
+}
+
+
+def _preview_context(data, technique: str, techniques) -> dict:
     return {
+        "tabs": [(value, TAB_LABELS[value]) for value in techniques],
         "svg": technique_svg(data, technique),
         "technique": technique,
         "technique_label": Technique(technique).label,
@@ -205,7 +214,6 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         return _version_page(request, version)
 
     version = permissions.access_version_to_change(request.user, version_id)
-    editor = _editor(version, request.POST)
     action = request.POST.get("action", "save")
     if action.startswith("add-"):
         # "Add a row": the page comes back with the typed rows and one more, nothing saved.
@@ -221,16 +229,16 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
                 {
                     "editor": editor,
                     "version": version,
-                    "show_errors": False,
                     "techniques": version.process_map.techniques,
                     "flow_techniques": bool(FLOW_TECHNIQUES & set(version.process_map.techniques)),
                 },
             )
         return _version_page(request, version, editor=editor)
 
+    editor = _editor(version, request.POST)
     if not editor.is_valid():
         messages.error(request, "Nothing was saved: correct the rows marked below.")
-        return _version_page(request, version, editor=editor, show_errors=True, status=422)
+        return _version_page(request, version, editor=editor, status=422)
     details = editor.details.cleaned_data
     try:
         services.version_replace_content(
@@ -247,15 +255,13 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         version.refresh_from_db()
         data["version-revision"] = version.revision
         messages.error(request, _error_text(error))
-        return _version_page(
-            request, version, editor=_editor(version, data), show_errors=True, status=409
-        )
+        return _version_page(request, version, editor=_editor(version, data), status=409)
     except VersionLocked as error:
         messages.error(request, _error_text(error))
         return redirect("processes:version", version.pk)
     except ValidationError as error:
         messages.error(request, f"Nothing was saved: {_error_text(error)}")
-        return _version_page(request, version, editor=editor, show_errors=True, status=422)
+        return _version_page(request, version, editor=editor, status=422)
     dropped = editor.dropped_flows()
     if dropped:
         messages.info(
@@ -275,15 +281,19 @@ def version_preview(request: HttpRequest, version_id: int) -> HttpResponse:
     technique = _preview_technique(request, version)
     if editor.is_valid():
         context = {
-            "preview": _preview_context(editor.map_data(version.process_map.title), technique)
+            "preview": _preview_context(
+                editor.map_data(version.process_map.title),
+                technique,
+                version.process_map.techniques,
+            )
         }
     else:
         context = {
-            "preview": _preview_context(map_data_for(version), technique),
+            "preview": _preview_context(editor.saved, technique, version.process_map.techniques),
             "preview_errors": editor.errors_summary()
             or ["Some rows could not be read: save to see which."],
         }
-    context.update(version=version, techniques=version.process_map.techniques)
+    context["version"] = version
     return render(request, "processes/_preview.html", context)
 
 

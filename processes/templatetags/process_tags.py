@@ -1,31 +1,23 @@
 """Formatting for process figures."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
+
+from processes.render.value_stream import duration as render_duration
 
 register = template.Library()
 
 
 @register.filter
 def duration(minutes) -> str:
-    """Minutes as a person reads them: "45 min", "2 h 5 min", "3 d 1 h" (a day is 24 hours)."""
+    """Minutes as a person reads them, exactly as the diagrams write them ("2 d 1 h 25 min")."""
     if minutes is None or minutes == "":
         return "\u2013"  # an en dash
-    total = Decimal(minutes)
-    if total < 60:
-        return f"{total.normalize():f} min"
-    whole = int(total)
-    days, rest = divmod(whole, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(f"{days} d")
-    if hours:
-        parts.append(f"{hours} h")
-    if mins and not days:
-        parts.append(f"{mins} min")
-    return " ".join(parts) or "0 min"
+    try:
+        return render_duration(Decimal(minutes))
+    except (InvalidOperation, ValueError):
+        return str(minutes)  # what was typed, unsaved and not a number: shown as it is
 
 
 @register.filter
