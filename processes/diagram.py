@@ -17,6 +17,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,12 @@ class MapData:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def step(self, key: str) -> StepData:
-        for step in self.steps:
-            if step.key == key:
-                return step
-        raise KeyError(key)
+        return self.steps_by_key[key]
+
+    @cached_property
+    def steps_by_key(self) -> dict[str, StepData]:
+        # Not a field: computed once per MapData (cached_property writes around frozen=True).
+        return {step.key: step for step in self.steps}
 
     def content_sha256(self) -> str:
         """A hash of everything a diagram shows; equal content gives an equal hash."""

@@ -97,12 +97,11 @@ def _problems(data: MapData, graph: FlowGraph, path_reaches_end: bool) -> list[s
     problems: list[str] = []
     if not data.steps:
         return ["There are no steps yet."]
-    starts = [s for s in data.steps if s.kind == "start"]
-    if not starts:
+    if not graph.start_is_explicit:
         problems.append(
             f"There is no start step; the figures start from {_quote(data, graph.start)}."
         )
-    elif len(starts) > 1:
+    elif sum(step.kind == "start" for step in data.steps) > 1:
         problems.append(
             f"There is more than one start step; the figures start from "
             f"{_quote(data, graph.start)}."
@@ -246,18 +245,10 @@ def compare(before: MapData, after: MapData) -> Comparison:
     names = list(before_kpis) + [name for name in after_kpis if name not in before_kpis]
     for name in names:
         old_kpi, new_kpi = before_kpis.get(name), after_kpis.get(name)
-        shown = new_kpi or old_kpi
-        direction = 1 if shown.higher_is_better else -1
-        change, verdict = _verdict(_kpi_value(old_kpi), _kpi_value(new_kpi), direction)
-        rows.append(
-            ComparisonRow(
-                "kpi",
-                (old_kpi or new_kpi).name,
-                (old_kpi or new_kpi).unit,
-                _kpi_value(old_kpi),
-                _kpi_value(new_kpi),
-                change,
-                verdict,
-            )
-        )
+        # Label, unit and direction all from one side: the earlier version's, where both
+        # have it (the baseline the change is measured against).
+        kpi = old_kpi or new_kpi
+        old_value, new_value = _kpi_value(old_kpi), _kpi_value(new_kpi)
+        change, verdict = _verdict(old_value, new_value, 1 if kpi.higher_is_better else -1)
+        rows.append(ComparisonRow("kpi", kpi.name, kpi.unit, old_value, new_value, change, verdict))
     return Comparison(before=before_figures, after=after_figures, rows=tuple(rows))

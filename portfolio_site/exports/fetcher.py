@@ -69,7 +69,9 @@ class PortfolioURLFetcher(URLFetcher):
     """
 
     def __init__(self, *, static_folders: Iterable[Path], evidence_files: Mapping[Path, str]):
-        super().__init__(timeout=1, allowed_protocols={"file", "data"}, allow_redirects=False)
+        # fetch() below is the only gate: WeasyPrint's own fetching (and its protocol,
+        # timeout and redirect options) is never used.
+        super().__init__()
         self.static_folders = [Path(folder).resolve() for folder in static_folders]
         self.evidence_files = {
             Path(path).resolve(): content_type for path, content_type in evidence_files.items()
@@ -88,14 +90,14 @@ class PortfolioURLFetcher(URLFetcher):
         return response
 
     def _fetch_allowed(self, url: str) -> URLFetcherResponse:
-        scheme = urlsplit(url).scheme.lower()
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
         if scheme == "data":
             # Inline bytes: nothing is read from disk or network.
             with DataHandler().data_open(Request(url)) as response:  # noqa: S310 (data: only)
                 return URLFetcherResponse(url, response.read(), dict(response.headers))
         if scheme != "file":
             raise RefusedURL(f"only file: and data: URLs are fetched, not {scheme or 'none'}:")
-        parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
             raise RefusedURL("file URLs on another host are not fetched")
         path = Path(unquote(parts.path)).resolve()

@@ -382,7 +382,9 @@ class _Importer:
 
     def _steps(self, process: ET.Element) -> tuple[StepData, ...]:
         steps: list[StepData] = []
-        used_keys: set[str] = set()
+        # Every id in the file is taken: a key made up for an element without an id must not
+        # be an id that a later element (and the flows to it) use.
+        used_keys: set[str] = set(self.by_id)
         converted: dict[tuple[str, str], list[str]] = {}
         unnamed: Counter[str] = Counter()
         skipped: Counter[str] = Counter()
@@ -409,7 +411,7 @@ class _Importer:
             if conversion:
                 converted.setdefault(conversion, []).append(label)
             step = StepData(
-                key=_unique(element_id or f"step{number}", used_keys),
+                key=element_id or _unique(f"step{number}", used_keys),
                 lane="",
                 kind=kind,
                 label=label,

@@ -282,8 +282,11 @@ def layout_swimlane(data: MapData) -> Layout:
         if layer[flow.target] - layer[flow.source] != 1:
             channel_need[lane_of[flow.source]] += 1
 
-    width = column_left(columns) - COLUMN_GAP + RIGHT_MARGIN if columns else LANE_HEADER_WIDTH
-    width = max(width, LANE_HEADER_WIDTH + COLUMN_WIDTH + LEFT_MARGIN + RIGHT_MARGIN)
+    # At least one column wide, so that lanes with no steps still draw.
+    width = max(
+        column_left(columns) - COLUMN_GAP + RIGHT_MARGIN,
+        LANE_HEADER_WIDTH + COLUMN_WIDTH + LEFT_MARGIN + RIGHT_MARGIN,
+    )
     lanes: list[LaneBox] = []
     slot_center: dict[tuple[str, int], float] = {}
     lane_bottom: dict[str, float] = {}

@@ -101,7 +101,7 @@ def value_stream_svg(data: MapData) -> str:
     high_y = box_top + box_height + LADDER_GAP
     low_y = high_y + RUNG_HEIGHT
 
-    body = header_lines(data.title, data.subtitle, 10_000)
+    body: list[str] = []  # the header goes first once the width is known
     x = MARGIN + LEVEL_LABEL_WIDTH
     ladder = [(x, high_y)]
     for step, (label, data_lines) in zip(steps, contents, strict=True):
@@ -180,6 +180,7 @@ def value_stream_svg(data: MapData) -> str:
                                  anchor="end", bold=True))  # fmt: skip
 
     width = totals_x + TOTALS_WIDTH + MARGIN
+    body[0:0] = header_lines(data.title, data.subtitle, width - 2 * MARGIN)
     note_y = low_y + 42
     body.append(
         text_element(

@@ -3,9 +3,11 @@ other tools, and hostile input. Pure functions of MapData: no database."""
 
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -320,6 +322,25 @@ def test_an_empty_map_exports_an_empty_pool():
 @MAPS
 def test_export_is_deterministic(data):
     assert export_bpmn(data) == export_bpmn(data)
+
+
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_export_is_the_same_in_another_process(seed):
+    # Another interpreter with another hash seed: set or dict order cannot leak into the file.
+    script = (
+        "import django, sys; django.setup();"
+        "from processes.bpmn import export_bpmn; from processes.examples import FUTURE;"
+        "sys.stdout.buffer.write(export_bpmn(FUTURE))"
+    )
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": seed,
+        "DJANGO_SETTINGS_MODULE": "portfolio_site.test_settings",
+    }
+    other = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, check=True, env=env, timeout=60
+    ).stdout
+    assert other == export_bpmn(FUTURE)
 
 
 def test_export_changes_when_the_map_changes():
@@ -924,3 +945,21 @@ def test_the_size_limit_is_on_bytes_not_on_content():
 
 def test_import_error_is_a_value_error():
     assert issubclass(BpmnImportError, ValueError)
+
+
+def test_a_step_without_an_id_does_not_take_a_later_steps_id():
+    # The task with no id is the process's third element, so "step3" would be its made-up
+    # key; but a later task owns that id, and the flow and the lane point at it.
+    raw = process_file(
+        '<startEvent id="s" name="Go"/><task name="No id"/><task id="step3" name="Real"/>'
+        '<sequenceFlow id="f1" sourceRef="s" targetRef="step3"/>',
+        lanes='<laneSet id="ls"><lane id="l" name="Team"><flowNodeRef>s</flowNodeRef>'
+        "<flowNodeRef>step3</flowNodeRef></lane></laneSet>",
+    )
+
+    data = import_bpmn(raw).data
+
+    labels = {step.key: step.label for step in data.steps}
+    assert [(labels[f.source], labels[f.target]) for f in data.flows] == [("Go", "Real")]
+    lanes = {step.label: step.lane for step in data.steps}
+    assert lanes["Real"] == "l"

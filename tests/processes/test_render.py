@@ -12,6 +12,7 @@ and review the diff of the golden files before committing them.
 import base64
 import io
 import os
+from dataclasses import replace
 from decimal import Decimal as D
 from itertools import combinations
 from pathlib import Path
@@ -353,3 +354,17 @@ def test_arrows_joining_at_one_step_nest_instead_of_crossing():
         for a in segments(first):
             for b in segments(second):
                 assert not crosses(a, b), (first.source, first.target, second.source)
+
+
+@pytest.mark.parametrize("technique", Technique.values)
+def test_a_long_title_is_cut_to_the_drawing_width(technique):
+    data = replace(CURRENT, title="Complaint handling " * 9)
+    root = ET.fromstring(render(data, technique))
+    width = float(root.get("width"))
+    title = next(
+        element
+        for element in root.iter(f"{SVG}text")
+        if "".join(element.itertext()).startswith("Complaint handling")
+    )
+    drawn = text_width("".join(title.itertext()), float(title.get("font-size")), bold=True)
+    assert float(title.get("x")) + drawn <= width
