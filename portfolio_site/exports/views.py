@@ -39,7 +39,7 @@ def portfolio_exports(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     if request.method == "POST":
         job, created = services.export_request(portfolio=portfolio, requested_by=request.user)
         if created:
-            messages.success(request, f"Export {job.reference} is queued. This page follows it.")
+            messages.success(request, f"Export {job.reference} asked for: its progress shows below.")
         elif job.shows_as_failed:
             messages.info(request, f"Your export {job.reference} stopped: press its Retry button.")
         else:

@@ -12,90 +12,26 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
 from portfolio_site.accounts.models import Role
 from portfolio_site.exports.models import ExportJob, ExportStatus
+from tests import subprocesses
+from tests.subprocesses import celery_worker, project_environment
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-WAIT_SECONDS = 90
-
-
-def database_url_for_worker() -> str:
-    """The database this test runs in, as a URL for the worker's settings."""
-    database = connection.settings_dict
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{database['NAME']}"
-    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
-    return (
-        f"postgres://{credentials}@{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}"
-        f"/{database['NAME']}"
-    )
-
 
 def worker_environment(tmp_path: Path, media_root: Path, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "EXPORT_", "CELERY_TASK_"))
-        and key not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.exports.worker_settings",
-        DATABASE_URL=database_url_for_worker(),
-        DJANGO_MEDIA_ROOT=str(media_root),
-        DJANGO_VAR_DIR=str(tmp_path / "var"),  # a private filesystem broker folder
-        EMAIL_URL=f"filemail://{tmp_path / 'mail'}",
-        CELERY_TASK_DEFAULT_QUEUE=f"test-exports-{uuid.uuid4().hex}",  # private on a shared Redis
-        PYTHONUNBUFFERED="1",
-        **extra,
+    return project_environment(
+        tmp_path, media_root, settings_module="tests.exports.worker_settings", **extra
     )
-    return env
-
-
-@contextmanager
-def celery_worker(env: dict[str, str], log_path: Path):
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portfolio_site",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield worker
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
 
 
 def request_export_in_another_process(env: dict[str, str], *, portfolio_id, user_id) -> int:
@@ -122,13 +58,7 @@ def request_export_in_another_process(env: dict[str, str], *, portfolio_id, user
 
 
 def wait_for(condition: Callable[[], bool], *, worker, log_path: Path, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        assert worker.poll() is None, f"the worker exited early:\n{log_path.read_text()}"
-        time.sleep(0.1)
-    pytest.fail(f"no {what} within {WAIT_SECONDS} s; worker log:\n{log_path.read_text()}")
+    subprocesses.wait_for(condition, process=worker, log_path=log_path, what=what)
 
 
 def export_files(media_root: Path) -> list[Path]:
