@@ -39,7 +39,7 @@ def portfolio_exports(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     if request.method == "POST":
         job, created = services.export_request(portfolio=portfolio, requested_by=request.user)
         if created:
-            messages.success(request, f"Export {job.reference} asked for: its progress shows below.")
+            messages.success(request, f"Export {job.reference} asked for: progress shows below.")
         elif job.shows_as_failed:
             messages.info(request, f"Your export {job.reference} stopped: press its Retry button.")
         else:
@@ -117,7 +117,7 @@ def centre_exports(request: HttpRequest, centre_code: str) -> HttpResponse:
         jobs = services.export_request_many(portfolios=portfolios, requested_by=request.user)
         messages.success(
             request,
-            f"{len(jobs)} export{'s' if len(jobs) != 1 else ''} queued. This page follows them.",
+            f"{len(jobs)} export{'s' if len(jobs) != 1 else ''} asked for: progress shows below.",
         )
         query = ",".join(str(job.pk) for job in jobs)
         return redirect(f"{reverse('exports:centre-export-jobs', args=[centre.code])}?ids={query}")

@@ -153,7 +153,7 @@ def test_refer_resubmit_accept_sign_off_countersign_sample_witness_eqa(
     page.get_by_label(re.compile("the evidence for this unit is my own work")).check()
     page.get_by_role("button", name=re.compile("Countersign")).click()
     expect(page.get_by_text(re.compile("You countersigned"))).to_be_visible()
-    screenshot(page, "assessment-countersigned")
+    screenshot(page, "journey-2-countersigned")  # the quality gates' journey 2 ends here
     page.goto(f"{live_server.url}/evidence/{item.pk}/")
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     screenshot(page, "item-history")

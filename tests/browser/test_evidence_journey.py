@@ -98,7 +98,7 @@ def test_learner_builds_maps_and_submits_an_item(
     page.get_by_role("link", name="Tracking grid").first.click()
     row = page.locator("tr", has_text="Use a recognised process mapping tool")
     expect(row.get_by_text("Page 2, the SIPOC photo")).to_be_visible()
-    screenshot(page, "evidence-grid")
+    screenshot(page, "journey-1-grid")  # the quality gates' journey 1 ends here
     page.set_viewport_size(PHONE)
     screenshot(page, "evidence-grid-phone")
     assert fits_the_screen(page)
