@@ -99,6 +99,12 @@ def check_file_name(name: str) -> str:
     """The name as given, if it is fit to show; otherwise RejectedFile saying why."""
     if not name or not name.strip():
         raise RejectedFile("The file has no name. Rename it and upload it again.")
+    if not name.strip(". "):
+        # "." and ".." mean folders; Django's parser drops such a file without a word.
+        raise RejectedFile(
+            f"The file name “{name.strip()}” is only dots, which is not a file name. "
+            "Rename the file and upload it again."
+        )
     if "/" in name or "\\" in name:
         raise RejectedFile(
             f"The file name “{_printable(name)}” contains a folder separator (/ or \\). "
@@ -115,6 +121,37 @@ def check_file_name(name: str) -> str:
             "Shorten it and upload the file again."
         )
     return name.strip()
+
+
+# Other extensions a type's files go by. A download whose name ends otherwise gets the type's own
+# extension added. Text is kept to names that open in a text editor: "hours.csv" would open in
+# a spreadsheet, which runs formulas.
+_EXTENSION_ALIASES = {
+    "jpg": {"jpeg", "jpe", "jfif"},
+    "heic": {"heif"},
+    "mov": {"qt"},
+    "mp4": {"m4v"},
+    "m4a": {"mp4"},
+    "wav": {"wave"},
+    "txt": {"text", "log", "md"},
+}
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The name to save a stored upload under: ``name``, ending in an extension of the type its
+    bytes were found to be. Text called "timesheet.bat" saves as "timesheet.bat.txt", so that
+    a double-click opens it in an editor instead of running it; "report.pdf.exe" holding a PDF
+    saves as "report.pdf.exe.pdf". Types we do not accept from uploads (files the system made
+    itself) keep their name."""
+    accepted = ACCEPTED_TYPES.get(content_type)
+    if accepted is None:
+        return name
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension == accepted.extension or extension in _EXTENSION_ALIASES.get(
+        accepted.extension, ()
+    ):
+        return name
+    return f"{name}.{accepted.extension}"
 
 
 def check_file_content(path: Path, *, name: str) -> AcceptedType:

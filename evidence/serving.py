@@ -1,7 +1,8 @@
 """Sending evidence files to the people allowed to see them.
 
 Only after a permission check (evidence.permissions.access_file), never from a public URL.
-Images, PDFs, audio and video open in the browser; everything else downloads. Every response
+Images, PDFs, audio and video open in the browser; everything else downloads, saved under a
+name ending in its type's extension (file_types.download_name). Every response
 forbids content sniffing and carries a Content-Security-Policy that stops anything in the file
 from running as a page.
 """
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
+from evidence.file_types import download_name
 from evidence.models import EvidenceFile
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ def evidence_file_response(evidence_file: EvidenceFile, *, download: bool = Fals
         storage_name=evidence_file.file.name,
         content_type=evidence_file.content_type,
         size=evidence_file.size,
-        filename=evidence_file.original_name,
+        filename=download_name(evidence_file.original_name, evidence_file.content_type),
         inline=inline,
     )
 

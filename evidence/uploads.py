@@ -7,12 +7,14 @@ swaps in a parser that records the names as they were sent.
 
 import hashlib
 import html
+import os
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.utils import validate_file_name
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParser
 from django.template.defaultfilters import filesizeformat
@@ -34,6 +36,13 @@ class IncomingFile(TemporaryUploadedFile):
     def __init__(self, name, content_type, size, charset, content_type_extra=None):
         file = tempfile.NamedTemporaryFile(suffix=".upload", dir=incoming_folder())  # noqa: SIM115
         UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+    def _set_name(self, name: str | None) -> None:
+        # Django cuts names to 255 characters; keep the whole name, so that a long one is
+        # refused by its real length. It only ever names the file on screen, never on disk.
+        self._name = None if name is None else validate_file_name(os.path.basename(name))
+
+    name = property(UploadedFile._get_name, _set_name)
 
 
 class HashingFileUploadHandler(FileUploadHandler):
