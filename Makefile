@@ -15,16 +15,18 @@ HTMX_VERSION      := 2.0.11
 TRIX_VERSION      := 2.1.19
 # Fonts for PDFs and diagrams, shipped so that output looks the same on every machine.
 DEJAVU_VERSION    := 2.37.3
+# axe-core checks the pages' accessibility in tests/browser (vendored there, not served).
+AXE_VERSION       := 4.14.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup lint format vendor clean
+.PHONY: help run test setup lint format vendor vendor-axe clean
 
 help:
 	@echo "make run     set everything up and serve http://$(HOST):$(PORT) with a Celery worker"
 	@echo "make test    set up and run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make format  apply ruff's fixes and formatting"
-	@echo "make vendor  re-download Bootstrap, htmx, Trix and DejaVu fonts (versions above) into static/vendor/"
+	@echo "make vendor  re-download Bootstrap, htmx, Trix and DejaVu fonts (versions above) into static/vendor/, axe-core into tests/browser/vendor/"
 	@echo "make clean   remove .venv and var/ (the local database, media and broker files)"
 
 $(BIN)/python:
@@ -71,7 +73,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # Maintainers only: needs npm and the npm registry. The result is committed.
-vendor:
+vendor-axe:
+	rm -rf var/vendor-axe && mkdir -p var/vendor-axe tests/browser/vendor/axe-core
+	cd var/vendor-axe && npm pack --silent axe-core@$(AXE_VERSION) && tar -xzf axe-core-$(AXE_VERSION).tgz
+	cp var/vendor-axe/package/axe.min.js var/vendor-axe/package/LICENSE var/vendor-axe/package/LICENSE-3RD-PARTY.txt tests/browser/vendor/axe-core/
+	printf 'axe-core %s (npm: axe-core)\n' $(AXE_VERSION) > tests/browser/vendor/axe-core/VERSION
+	rm -rf var/vendor-axe
+
+vendor: vendor-axe
 	rm -rf var/vendor && mkdir -p var/vendor static/vendor/bootstrap static/vendor/htmx static/vendor/trix
 	cd var/vendor && npm pack --silent bootstrap@$(BOOTSTRAP_VERSION) htmx.org@$(HTMX_VERSION) trix@$(TRIX_VERSION)
 	cd var/vendor && tar -xzf bootstrap-$(BOOTSTRAP_VERSION).tgz && mv package bootstrap
