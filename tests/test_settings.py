@@ -114,3 +114,23 @@ def test_environment_urls_select_postgresql_and_redis():
         "django.db.backends.postgresql",
         "redis://127.0.0.1:6379/0",
     ]
+
+
+def test_production_collects_its_static_files(tmp_path):
+    """Production serves hashed, compressed static files (WhiteNoise's manifest storage), which
+    refuses a file that names a missing one, such as a vendored script's source map."""
+    static_root = tmp_path / "static"
+    result = manage(
+        "collectstatic",
+        "--noinput",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=get_random_secret_key(),
+        DJANGO_ALLOWED_HOSTS="portfolio.example.org",
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_STATIC_ROOT=str(static_root),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = (static_root / "staticfiles.json").read_text()
+    for served in ("vendor/trix/trix.umd.min.js", "vendor/htmx/htmx.min.js", "css/site.css"):
+        assert f'"{served}"' in manifest
