@@ -288,10 +288,16 @@ def test_a_png_with_a_zip_hidden_before_a_second_iend_is_refused(tmp_path):
     [
         pytest.param(b"<svg/onload=alert(document.domain)>\n", id="svg-slash"),
         pytest.param(b'<script/src="https://example.com/x.js"></script>\n', id="script-slash"),
+        pytest.param(b"<SCRIPT>alert(1)</SCRIPT>\n", id="upper-case"),
+        pytest.param(b"<ScRiPt >alert(1)</sCrIpT>\n", id="mixed-case"),
+        pytest.param(b"< \t IFRAME src=x>\n", id="spaces-before-upper-case"),
+        pytest.param(b"<!DocType  HTML>\n<p>hello\n", id="doctype"),
+        pytest.param(b'<a href="JavaScript:alert(1)">notes</a>\n', id="script-url"),
     ],
 )
-def test_markup_with_a_slash_after_the_tag_name_is_found(tmp_path, text):
-    # Given a "text" file holding a tag a browser would run, written with a slash
+def test_markup_a_browser_would_run_is_found_however_it_is_written(tmp_path, text):
+    # Given a "text" file holding a tag a browser would run: with a slash after the name, in
+    # upper or mixed case (HTML ignores case), or a javascript: address
     path = _upload(tmp_path, b"Unit 5 notes\n" + text)
 
     # When its content is checked, then it is refused as web page code
