@@ -24,6 +24,8 @@ AXE_VERSION       := 4.14.1
 help:
 	@echo "make run     set everything up and serve http://$(HOST):$(PORT) with a Celery worker"
 	@echo "make test    set up and run the whole test suite"
+	@echo "make bench   benchmarks on PostgreSQL and Redis, one table of figures (docs/benchmarks.md)"
+	@echo "make load    only the load run: 100 users for 60 s, checks no server errors, no lost uploads"
 	@echo "make lint    ruff check and format check"
 	@echo "make format  apply ruff's fixes and formatting"
 	@echo "make vendor  re-download Bootstrap, htmx, Trix and DejaVu fonts (versions above) into static/vendor/, axe-core into tests/browser/vendor/"
@@ -64,6 +66,23 @@ $(BPMN_MODDLE):
 test: $(STAMP) $(BPMN_MODDLE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks: not part of `make test` or CI. They need PostgreSQL and Redis (BENCH_DATABASE_URL,
+# default postgres://postgres@127.0.0.1:5432/nvq_bench; BENCH_REDIS_URL, default
+# redis://127.0.0.1:6379/5) and keep their files under var/bench-pg/. gunicorn and locust come
+# with the `bench` extra, installed beside `dev` under a stamp of their own.
+BENCH_STAMP := $(VENV)/.installed-bench
+.PHONY: bench load
+
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run_all
+
+load: $(BENCH_STAMP)
+	$(BIN)/python -m bench.load
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -91,7 +110,7 @@ vendor: vendor-axe
 	cp var/vendor/htmx/dist/htmx.min.js static/vendor/htmx/
 	cp var/vendor/htmx/LICENSE static/vendor/htmx/LICENSE
 	cd var/vendor && tar -xzf trix-$(TRIX_VERSION).tgz && mv package trix
-	cp var/vendor/trix/dist/trix.umd.min.js var/vendor/trix/dist/trix.css var/vendor/trix/LICENSE static/vendor/trix/
+	cp var/vendor/trix/dist/trix.umd.min.js var/vendor/trix/dist/trix.umd.min.js.map var/vendor/trix/dist/trix.css var/vendor/trix/LICENSE static/vendor/trix/
 	mkdir -p static/vendor/dejavu
 	cd var/vendor && npm pack --silent dejavu-fonts-ttf@$(DEJAVU_VERSION) && tar -xzf dejavu-fonts-ttf-$(DEJAVU_VERSION).tgz && mv package dejavu
 	cd var/vendor/dejavu/ttf && cp DejaVuSans.ttf DejaVuSans-Bold.ttf DejaVuSans-Oblique.ttf DejaVuSans-BoldOblique.ttf DejaVuSansMono.ttf ../../../../static/vendor/dejavu/
