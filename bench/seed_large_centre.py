@@ -221,6 +221,7 @@ def seed() -> None:
         sha256_of,
     )
     from evidence.services.assessment import CRITERION_SIGN_OFF_DECLARATION
+    from evidence.services.common import snapshot_of
     from evidence.services.items import DECLARATION
     from portfolio_site.accounts.models import Centre
 
@@ -325,6 +326,17 @@ def seed() -> None:
             )
         files = EvidenceFile.objects.bulk_create(files, batch_size=2000)
         CriterionMapping.objects.bulk_create(mappings, batch_size=5000)
+        mappings_by_item: dict[int, list] = {}
+        # In the order the service reads them for a snapshot (item_snapshot).
+        for mapping in sorted(
+            mappings,
+            key=lambda m: (
+                m.criterion.outcome.unit.code,
+                m.criterion.outcome.number,
+                m.criterion.position,
+            ),
+        ):
+            mappings_by_item.setdefault(mapping.item_id, []).append(mapping)
         print(f"  {len(files)} files, {len(mappings)} mappings", flush=True)
 
         # Submissions of everything but drafts, with the snapshot the service would take.
@@ -335,33 +347,7 @@ def seed() -> None:
             if plan.status != "draft"
         ]
         for item, plan, evidence_file in submitted:
-            snapshot = {
-                "item": item.pk,
-                "title": item.title,
-                "kind": item.kind,
-                "activity_date": item.activity_date.isoformat(),
-                "narrative": item.narrative,
-                "files": [
-                    {
-                        "id": evidence_file.pk,
-                        "name": evidence_file.original_name,
-                        "sha256": evidence_file.sha256,
-                        "size": evidence_file.size,
-                        "content_type": evidence_file.content_type,
-                    }
-                ],
-                "mappings": [
-                    {
-                        "criterion": c.pk,
-                        "unit": c.outcome.unit.code,
-                        "unit_title": c.outcome.unit.title,
-                        "number": c.number,
-                        "text": c.text,
-                        "reference": f"Paragraph {step + 1}: the figures from the case log",
-                    }
-                    for step, c in enumerate(plan.criteria)
-                ],
-            }
+            snapshot = snapshot_of(item, [evidence_file], mappings_by_item[item.pk])
             submissions.append(
                 Submission(
                     item=item,

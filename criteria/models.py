@@ -230,6 +230,14 @@ class LearningOutcome(models.Model):
 CRITERION_NUMBER = re.compile(r"^(?P<outcome>\d+)\.(?P<position>\d+)$")
 
 
+def criterion_position(number: str) -> int:
+    """Where a criterion sorts within its outcome: 10 for "1.10", so that 1.10 follows 1.9."""
+    match = CRITERION_NUMBER.match(number)
+    if match is None:
+        raise ValueError(f"Malformed criterion number {number!r}")
+    return int(match["position"])
+
+
 class AssessmentCriterionManager(models.Manager):
     def get_by_natural_key(self, unit_code: str, number: str) -> "AssessmentCriterion":
         return self.get(outcome__unit__code=unit_code, number=number)
@@ -265,10 +273,7 @@ class AssessmentCriterion(models.Model):
         return f"{self.number} {self.text}"
 
     def save(self, *args, **kwargs) -> None:
-        match = CRITERION_NUMBER.match(self.number)
-        if match is None:
-            raise ValueError(f"Malformed criterion number {self.number!r}")
-        self.position = int(match["position"])
+        self.position = criterion_position(self.number)
         super().save(*args, **kwargs)
 
     def natural_key(self) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from criteria.models import (
     Qualification,
     QualificationUnit,
     Unit,
+    criterion_position,
 )
 
 # Parents before children: a record's natural foreign keys must resolve when it is loaded.
@@ -41,8 +42,6 @@ CATALOGUE_MODELS: tuple[type[models.Model], ...] = (
 )
 _MODEL_BY_LABEL = {model._meta.label_lower: model for model in CATALOGUE_MODELS}
 FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
-# Fields computed from others on save; comparing them would report every record as changed.
-_DERIVED_FIELDS = {"position"}
 # What each model's natural_key() reads, fetched in one query when listing a whole table.
 _NATURAL_KEY_RELATIONS = {
     LearningOutcome: ["unit"],
@@ -153,7 +152,7 @@ def _read_records(path: Path) -> list[_SourceRecord]:
 
 def _differs(existing: models.Model, incoming: models.Model) -> bool:
     for model_field in incoming._meta.concrete_fields:
-        if model_field.primary_key or model_field.name in _DERIVED_FIELDS:
+        if model_field.primary_key:
             continue
         if getattr(existing, model_field.attname) != getattr(incoming, model_field.attname):
             return True
@@ -178,6 +177,10 @@ def _load_record(record: _SourceRecord, report: LoadReport, seen: dict) -> tuple
     # full_clean's uniqueness checks would count the row as a clash with itself.
     instance._state.adding = instance.pk is None
     instance.full_clean()
+    if isinstance(instance, AssessmentCriterion):
+        # The deserializer saves raw, past AssessmentCriterion.save(): derive it here, so that
+        # criteria sort by number (1.10 after 1.9) and a row saved without it is corrected.
+        instance.position = criterion_position(instance.number)
     verbose = model._meta.verbose_name_plural
     if instance.pk is None:
         deserialized.save()

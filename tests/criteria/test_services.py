@@ -301,3 +301,36 @@ def test_command_reports_counts_and_refuses_broken_files(tmp_path, capsys):
 
     with pytest.raises(CommandError, match=r"Nothing was loaded\. .*broken\.yaml, record 1"):
         call_command("load_catalogue", str(broken))
+
+
+def test_loaded_criteria_sort_by_their_number(tmp_path):
+    """The loader saves rows raw (past the model's save()), so it derives each criterion's
+    position itself: 1.10 follows 1.9, and a row stored without its position is corrected."""
+    criteria = [
+        {
+            "model": "criteria.assessmentcriterion",
+            "fields": {"outcome": ["u", 1], "number": number, "text": f"Criterion {number}"},
+        }
+        for number in ("1.10", "1.2", "1.9", "1.1")
+    ]
+    (tmp_path / "unit.yaml").write_text(
+        yaml.safe_dump(
+            [
+                {"model": "criteria.unit", "fields": {"code": "u", "title": "U"}},
+                {
+                    "model": "criteria.learningoutcome",
+                    "fields": {"unit": ["u"], "number": 1, "text": "O"},
+                },
+                *criteria,
+            ]
+        )
+    )
+
+    catalogue_load(paths=[tmp_path])
+    outcome = LearningOutcome.objects.get()
+    assert [c.number for c in outcome.criteria.all()] == ["1.1", "1.2", "1.9", "1.10"]
+
+    AssessmentCriterion.objects.update(position=0)
+    report = catalogue_load(paths=[tmp_path])
+    assert report.updated["assessment criteria"] == 4
+    assert [c.position for c in outcome.criteria.all()] == [1, 2, 9, 10]
