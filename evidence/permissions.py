@@ -199,5 +199,12 @@ def can_change_item(user: User, item: EvidenceItem) -> bool:
     return item.created_by_id == user.pk and item.is_editable
 
 
+def can_request_witness(user: User, item: EvidenceItem) -> bool:
+    """The learner or their assessor asks a testimony's witness to confirm it. Others who read
+    the item (IQA, EQA, centre admin) are refused with a 403; whether this item can be sent
+    (a testimony, with an email, not yet signed) is the service's to say."""
+    return user.pk in (item.portfolio.learner_id, item.portfolio.assessor_id)
+
+
 def can_review(user: User, item: EvidenceItem) -> bool:
     return item.portfolio.assessor_id == user.pk and item.status == "submitted"

@@ -245,7 +245,9 @@ MATRIX: dict[str, Page] = {
     ),
     # Every reader may post: the service refuses all but the learner and the assessor, with a
     # message on the item page (tests/evidence/test_witness.py), not with a 403.
-    "evidence:witness-request": Page(item("testimony"), get=WRONG_METHOD, post=READ),
+    "evidence:witness-request": Page(
+        item("testimony"), get=WRONG_METHOD, post=in_portfolio("learner", "assessor")
+    ),
     # The witness has no account: the signed link is the permission.
     "evidence:witness-sign": Page(
         lambda world: {"token": world.witness_token}, get=everyone(), post=everyone()

@@ -154,7 +154,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "witness_signature_current": witness_current,
             "can_request_witness": (
                 item.is_witness_testimony
-                and user.pk in (portfolio.learner_id, portfolio.assessor_id)
+                and permissions.can_request_witness(user, item)
                 and not witness_current
             ),
             "confirm_statement": LEARNER_CONFIRMATION,

@@ -4,7 +4,7 @@ which needs no account."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -20,6 +20,8 @@ from evidence.views import posted
 @require_POST
 def witness_request(request: HttpRequest, item_id: int) -> HttpResponse:
     item = permissions.access_item(request.user, item_id)
+    if not permissions.can_request_witness(request.user, item):
+        raise PermissionDenied("Only the learner or their assessor asks a witness to sign.")
     try:
         witness, _ = services.witness_request_send(item=item, sender=request.user)
     except ValidationError as error:
