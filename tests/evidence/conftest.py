@@ -7,7 +7,7 @@ from django.test import Client
 from criteria.models import AssessmentCriterion, Qualification
 from evidence.services import portfolio_enrol
 from portfolio_site.accounts.models import Role
-from tests.factories import CentreFactory, member
+from tests.factories import CentreFactory, EvidenceItemFactory, member
 
 ICQ_CUSTOMER_SERVICE = "icq-l4-nvq-diploma-customer-service-rqf"
 DESIGN = "design-business-processes"
@@ -32,6 +32,12 @@ def portfolio(catalogue, people, centre):
         start_date=datetime.date(2026, 9, 1),
         chosen_units=[link.unit for link in qualification.unit_links.all()],
     )
+
+
+@pytest.fixture
+def draft(portfolio):
+    """A draft item of the learner's, to upload files to (test_item_views.py has its own)."""
+    return EvidenceItemFactory(portfolio=portfolio, title="Process maps")
 
 
 @pytest.fixture

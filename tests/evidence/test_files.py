@@ -11,7 +11,7 @@ from PIL import Image
 from evidence.models import EvidenceFile, EvidenceStatus
 from portfolio_site.accounts.models import Role
 from tests.evidence.conftest import multipart
-from tests.factories import EvidenceFileFactory, EvidenceItemFactory, member
+from tests.factories import EvidenceFileFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,6 @@ def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "teal").save(buffer, "PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def draft(portfolio):
-    return EvidenceItemFactory(portfolio=portfolio, title="Process maps")
 
 
 def upload(client, item, name, content, **extra):

@@ -25,7 +25,6 @@ from evidence.models import EvidenceFile
 from processes.diagram import map_data_for
 from tests.evidence.conftest import multipart
 from tests.evidence.hostile_corpus import CORPUS, HostileFile
-from tests.evidence.test_files import draft  # noqa: F401 (a fixture)
 from tests.processes.conftest import learner, process_map, version  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +122,7 @@ def test_the_corpus_is_large_enough_and_each_entry_is_distinct():
 @pytest.mark.parametrize("entry", REFUSED)
 def test_a_hostile_file_is_refused_with_a_clear_message_and_nothing_is_kept(
     learner_client,
-    draft,  # noqa: F811 (the imported fixture)
+    draft,
     folders,
     settings,
     entry,
@@ -154,7 +153,7 @@ def test_a_hostile_file_is_refused_with_a_clear_message_and_nothing_is_kept(
 @pytest.mark.parametrize("entry", STORED)
 def test_a_stored_hostile_file_is_kept_as_sent_and_served_so_it_cannot_run(
     learner_client,
-    draft,  # noqa: F811 (the imported fixture)
+    draft,
     folders,
     entry,
 ):
