@@ -323,9 +323,17 @@ class GridUnit:
     with_evidence: int
 
 
+# The grid page shows each criterion's latest claims and links to the rest: a criterion
+# claimed by 200 items is a list nobody reads in a table cell, and made a 1,000-item
+# portfolio's grid 1.1 MB (docs/benchmarks.md). The PDF export lists every claim.
+GRID_CLAIMS_SHOWN = 5
+
+
 def tracking_grid(portfolio: Portfolio, *, tree: list[Unit]) -> list[GridUnit]:
     """Every criterion in ``tree`` (from portfolio_criteria_tree, perhaps narrowed to a unit)
-    with the mappings that claim it: one query more."""
+    with the mappings that claim it, oldest activity first (``.evidence``), the latest
+    GRID_CLAIMS_SHOWN of them (``.evidence_shown``) and how many more there are
+    (``.evidence_more``): one query more."""
     mappings_by_criterion = defaultdict(list)
     for mapping in (
         CriterionMapping.objects.filter(item__portfolio=portfolio)
@@ -350,6 +358,8 @@ def tracking_grid(portfolio: Portfolio, *, tree: list[Unit]) -> list[GridUnit]:
         for outcome in outcomes:
             for criterion in outcome.criteria.all():
                 criterion.evidence = mappings_by_criterion.get(criterion.pk, [])
+                criterion.evidence_shown = criterion.evidence[-GRID_CLAIMS_SHOWN:]
+                criterion.evidence_more = len(criterion.evidence) - len(criterion.evidence_shown)
                 total += 1
                 with_evidence += bool(criterion.evidence)
         grid.append(
@@ -361,14 +371,30 @@ def tracking_grid(portfolio: Portfolio, *, tree: list[Unit]) -> list[GridUnit]:
 # --- Evidence ---------------------------------------------------------------------------------
 
 
+def portfolio_criterion(portfolio: Portfolio, criterion_id: str) -> AssessmentCriterion | None:
+    """The criterion with this id if it belongs to one of the portfolio's units, else None (a
+    forged or stale id in a link filters nothing)."""
+    if not criterion_id.isdigit():
+        return None
+    return (
+        AssessmentCriterion.objects.filter(
+            pk=int(criterion_id), outcome__unit__in=portfolio_units_queryset(portfolio)
+        )
+        .select_related("outcome__unit")
+        .first()
+    )
+
+
 def evidence_item_list(
     portfolio: Portfolio,
     *,
     kind: str | None = None,
     status: str | None = None,
     unit_id: int | None = None,
+    criterion_id: int | None = None,
 ) -> QuerySet[EvidenceItem]:
-    """A portfolio's items, newest activity first, with their file counts and mappings."""
+    """A portfolio's items, newest activity first, with their file counts and mappings;
+    optionally only those of a kind or status, or claiming a unit's or one criterion."""
     items = EvidenceItem.objects.filter(portfolio=portfolio).annotate(
         file_count=Count("files", distinct=True)
     )
@@ -383,6 +409,10 @@ def evidence_item_list(
                     item=OuterRef("pk"), criterion__outcome__unit_id=unit_id
                 )
             )
+        )
+    if criterion_id:
+        items = items.filter(
+            Exists(CriterionMapping.objects.filter(item=OuterRef("pk"), criterion_id=criterion_id))
         )
     return items.order_by("-activity_date", "-pk").prefetch_related(
         Prefetch(
@@ -572,6 +602,16 @@ class CriterionState:
     @property
     def ready(self) -> bool:
         return bool(self.decisions) and self.sign_off is None
+
+    @property
+    def decisions_shown(self) -> list:
+        """The latest accepted items, as many as the grid shows (the page links to the rest;
+        the PDF export lists them all)."""
+        return self.decisions[-GRID_CLAIMS_SHOWN:]
+
+    @property
+    def decisions_more(self) -> int:
+        return len(self.decisions) - len(self.decisions_shown)
 
 
 @dataclass

@@ -39,8 +39,14 @@ def evidence_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     }
     unit_ids = {str(unit.pk): unit.pk for unit in units}
     unit_id = unit_ids.get(filters["unit"])
+    # From the tracking grid's "all N items" link: the items claiming one criterion.
+    criterion = selectors.portfolio_criterion(portfolio, request.GET.get("criterion", ""))
     items = selectors.evidence_item_list(
-        portfolio, kind=filters["kind"] or None, status=filters["status"] or None, unit_id=unit_id
+        portfolio,
+        kind=filters["kind"] or None,
+        status=filters["status"] or None,
+        unit_id=unit_id,
+        criterion_id=criterion.pk if criterion else None,
     )
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -50,7 +56,8 @@ def evidence_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
             "portfolio": portfolio,
             "page": page,
             "filters": filters,
-            "filtered": any(filters.values()),
+            "filtered": any(filters.values()) or criterion is not None,
+            "criterion": criterion,
             "units": units,
             "kinds": EvidenceKind.choices,
             "statuses": EvidenceStatus.choices,

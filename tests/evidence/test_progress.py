@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from evidence.models import CriterionMapping, EvidenceItem, EvidenceStatus
+from evidence.selectors import GRID_CLAIMS_SHOWN
 from portfolio_site.accounts.models import Role
 from tests.evidence.conftest import DESIGN, QUALITY, criterion
 from tests.factories import CriterionMappingFactory, EvidenceItemFactory
@@ -76,6 +77,47 @@ def test_grid_filters_by_unit(learner_client, portfolio):
         reverse("evidence:tracking-grid", args=[portfolio.pk]), {"unit": "999999"}
     )
     assert len(response.context["grid"]) == 2
+
+
+def test_grid_shows_a_criterions_latest_claims_and_links_to_all_of_them(learner_client, portfolio):
+    """A criterion claimed by many items shows the latest few and a link to the evidence list
+    narrowed to that criterion, which lists every one of them."""
+    for day in range(1, GRID_CLAIMS_SHOWN + 3):
+        item = submitted(portfolio, "1.2", title=f"Weekly log {day:02d}")
+        EvidenceItem.objects.filter(pk=item.pk).update(activity_date=datetime.date(2026, 10, day))
+    submitted(portfolio, "1.1", title="Swimlane of complaints")
+    one_point_two = criterion(DESIGN, "1.2")
+
+    page = learner_client.get(reverse("evidence:tracking-grid", args=[portfolio.pk]))
+    row = page.content.decode().split(f'id="grid-criterion-{one_point_two.pk}"')[1]
+    row = row.split("</tr>")[0]
+
+    shown = [f"Weekly log {day:02d}" for day in range(3, GRID_CLAIMS_SHOWN + 3)]
+    assert [title for title in shown if title in row] == shown
+    assert "Weekly log 01" not in row and "Weekly log 02" not in row
+    list_url = reverse("evidence:evidence-list", args=[portfolio.pk])
+    link = f'href="{list_url}?criterion={one_point_two.pk}">All {GRID_CLAIMS_SHOWN + 2} items'
+    assert link in row
+
+    listed = learner_client.get(list_url, {"criterion": one_point_two.pk})
+    titles = [item.title for item in listed.context["page"].object_list]
+    assert sorted(titles) == [f"Weekly log {day:02d}" for day in range(1, GRID_CLAIMS_SHOWN + 3)]
+    assert "Evidence claiming <strong>1.2</strong> of Design business processes" in (
+        listed.content.decode()
+    )
+
+
+def test_evidence_list_ignores_a_criterion_from_outside_the_portfolio(learner_client, portfolio):
+    submitted(portfolio, "1.1", title="Swimlane of complaints")
+    outside = criterion("plan-organise-and-control-customer-service-operations", "1.1")
+    url = reverse("evidence:evidence-list", args=[portfolio.pk])
+
+    for value in (outside.pk, "999999", "1.2", ""):
+        response = learner_client.get(url, {"criterion": value})
+        assert response.context["criterion"] is None
+        assert [item.title for item in response.context["page"].object_list] == [
+            "Swimlane of complaints"
+        ]
 
 
 def test_evidence_list_filters_by_type_status_and_unit(learner_client, portfolio):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from evidence import services
 from evidence.models import ImmutableRow, Signature, SignOff, SignOffKind, sha256_of
+from evidence.selectors import GRID_CLAIMS_SHOWN
 from portfolio_site.accounts.models import Role
 from tests.evidence.conftest import QUALITY, criterion
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory
@@ -63,6 +64,23 @@ def test_sign_off_page_shows_what_is_ready(assessor_client, portfolio, people):
     }
     assert states["2.1"].ready and not states["3.1"].ready
     assert "1 ready to sign off" in response.content.decode()
+
+
+def test_a_criterion_met_by_many_items_shows_the_latest_and_links_to_the_rest(
+    assessor_client, portfolio, people
+):
+    for number in range(1, GRID_CLAIMS_SHOWN + 3):
+        accepted_item(portfolio, people, ["2.1"], title=f"Survey week {number:02d}")
+
+    page = assessor_client.get(reverse("evidence:sign-offs", args=[portfolio.pk]))
+    row = page.content.decode().split('id="sign-' + str(criterion(QUALITY, "2.1").pk))[1]
+    row = row.split("</tr>")[0]
+
+    shown = [f"Survey week {number:02d}" for number in range(3, GRID_CLAIMS_SHOWN + 3)]
+    assert [title for title in shown if title in row] == shown
+    assert "Survey week 01" not in row and "Survey week 02" not in row
+    list_url = reverse("evidence:evidence-list", args=[portfolio.pk])
+    assert f'and 2 more (<a href="{list_url}?criterion={criterion(QUALITY, "2.1").pk}' in row
 
 
 def test_criterion_sign_off_signs_the_decisions_and_file_hashes(assessor_client, portfolio, people):
