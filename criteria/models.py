@@ -291,3 +291,7 @@ class AssessmentCriterion(models.Model):
                     f"({self.outcome.number}.)."
                 }
             )
+        if match:
+            # Derived here as well as in save(): the catalogue loader cleans every record but
+            # saves it raw, past save(), as deserialized objects are.
+            self.position = criterion_position(self.number)

@@ -28,7 +28,6 @@ from criteria.models import (
     Qualification,
     QualificationUnit,
     Unit,
-    criterion_position,
 )
 
 # Parents before children: a record's natural foreign keys must resolve when it is loaded.
@@ -176,11 +175,7 @@ def _load_record(record: _SourceRecord, report: LoadReport, seen: dict) -> tuple
     # The deserializer found the existing row by natural key and set its pk; say so, or
     # full_clean's uniqueness checks would count the row as a clash with itself.
     instance._state.adding = instance.pk is None
-    instance.full_clean()
-    if isinstance(instance, AssessmentCriterion):
-        # The deserializer saves raw, past AssessmentCriterion.save(): derive it here, so that
-        # criteria sort by number (1.10 after 1.9) and a row saved without it is corrected.
-        instance.position = criterion_position(instance.number)
+    instance.full_clean()  # also derives fields that save() would (saving raw skips save())
     verbose = model._meta.verbose_name_plural
     if instance.pk is None:
         deserialized.save()

@@ -254,19 +254,30 @@ def accepted_decisions() -> QuerySet[MappingDecision]:
     )
 
 
-def sign_off_candidates(portfolio: Portfolio) -> dict[int, list[MappingDecision]]:
-    """For each criterion that accepted evidence meets: the decisions that say so."""
-    candidates: dict[int, list[MappingDecision]] = defaultdict(list)
-    for decision in (
+def _met_decisions(portfolio: Portfolio) -> QuerySet[MappingDecision]:
+    """The portfolio's decisions that accepted evidence meets a criterion, oldest first."""
+    return (
         accepted_decisions()
         .filter(review__item__portfolio=portfolio)
-        .select_related(
+        .order_by("criterion_id", "review__decided_at")
+    )
+
+
+def _by_criterion(decisions: QuerySet[MappingDecision]) -> dict[int, list[MappingDecision]]:
+    grouped: dict[int, list[MappingDecision]] = defaultdict(list)
+    for decision in decisions:
+        grouped[decision.criterion_id].append(decision)
+    return dict(grouped)
+
+
+def sign_off_candidates(portfolio: Portfolio) -> dict[int, list[MappingDecision]]:
+    """For each criterion that accepted evidence meets: the decisions that say so, with all
+    that signing records (criterion, review, item, submission, assessor)."""
+    return _by_criterion(
+        _met_decisions(portfolio).select_related(
             "criterion__outcome__unit", "review__item", "review__submission", "review__assessor"
         )
-        .order_by("criterion_id", "review__decided_at")
-    ):
-        candidates[decision.criterion_id].append(decision)
-    return dict(candidates)
+    )
 
 
 def learner_portfolios(*, learner: User) -> list[PortfolioSummary]:
@@ -634,28 +645,18 @@ class UnitSignOffState:
         return sum(state.ready for state in self.criteria)
 
 
-def _met_by_items(portfolio: Portfolio) -> dict[int, list[MappingDecision]]:
-    """sign_off_candidates() for reading: each decision carries only its item's id and title,
-    which is all the sign-off page and the export show. Signing needs the whole review,
-    submission snapshot and criterion of each decision; loading those for a page made a
-    1,000-item portfolio's sign-off page take over half a second (docs/benchmarks.md)."""
-    candidates: dict[int, list[MappingDecision]] = defaultdict(list)
-    for decision in (
-        accepted_decisions()
-        .filter(review__item__portfolio=portfolio)
-        .select_related("review__item")
-        .only("criterion_id", "review__item__title")
-        .order_by("criterion_id", "review__decided_at")
-    ):
-        candidates[decision.criterion_id].append(decision)
-    return dict(candidates)
-
-
 def sign_off_overview(portfolio: Portfolio) -> list[UnitSignOffState]:
     """Every unit of the portfolio with each criterion's state: signed off, ready to sign (met
     by accepted evidence), or not yet; and the unit's own sign-off. Seven queries."""
     tree = portfolio_criteria_tree(portfolio)
-    candidates = _met_by_items(portfolio)
+    # sign_off_candidates() for reading: only each item's id and title, which is all the page
+    # and the export show. Loading what signing needs (the submission's snapshot above all)
+    # made a 1,000-item portfolio's sign-off page take over half a second (docs/benchmarks.md).
+    candidates = _by_criterion(
+        _met_decisions(portfolio)
+        .select_related("review__item")
+        .only("criterion_id", "review__item__title")
+    )
     mapped = set(
         CriterionMapping.objects.filter(item__portfolio=portfolio).values_list(
             "criterion_id", flat=True
