@@ -110,6 +110,17 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
+def prepare() -> None:
+    """What every benchmark does first: check PostgreSQL and Redis, make SIGTERM stop the
+    processes it starts, set Django up, and seed the centre if it is not there yet."""
+    require_services()
+    stop_on_sigterm()
+    setup_django()
+    from bench.seed_large_centre import ensure_seeded  # it imports this module
+
+    print(f"Benchmark database {DATABASE_URL}: {ensure_seeded()}", flush=True)
+
+
 # --- Processes ---------------------------------------------------------------------------------
 
 

@@ -277,12 +277,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
-    common.require_services()
-    common.stop_on_sigterm()
-    common.setup_django()
-    from bench.seed_large_centre import ensure_seeded
-
-    print(f"Benchmark database: {ensure_seeded()}")
+    common.prepare()
     result = run(users=args.users, seconds=args.seconds)
     print_result(result)
     sys.exit(1 if problems(result) else 0)

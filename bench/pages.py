@@ -136,11 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="timed fetches of each page")
     args = parser.parse_args()
-    common.require_services()
-    common.setup_django()
-    from bench.seed_large_centre import ensure_seeded
-
-    print(f"Benchmark database: {ensure_seeded()}")
+    common.prepare()
     print_rows(run(runs=args.runs))
 
 

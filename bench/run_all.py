@@ -168,14 +168,10 @@ def main() -> None:
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--no-load", action="store_true")
     args = parser.parse_args()
-    common.require_services()
-    common.stop_on_sigterm()
-    common.setup_django()
-    from bench import load, pages, throughput, upload
-    from bench.seed_large_centre import ensure_seeded
-
     started = time.perf_counter()
-    print(f"Benchmark database {common.DATABASE_URL}: {ensure_seeded()}", flush=True)
+    common.prepare()
+    from bench import load, pages, throughput, upload
+
     about = machine()
     print(f"Machine: {about}\n", flush=True)
 

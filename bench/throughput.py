@@ -120,12 +120,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=8, help="concurrent locust users")
     parser.add_argument("--seconds", type=int, default=20, help="length of each run")
     args = parser.parse_args()
-    common.require_services()
-    common.stop_on_sigterm()
-    common.setup_django()
-    from bench.seed_large_centre import ensure_seeded
-
-    print(f"Benchmark database: {ensure_seeded()}")
+    common.prepare()
     print_results(run(users=args.users, seconds=args.seconds))
 
 

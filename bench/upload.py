@@ -279,12 +279,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--megabytes", type=int, default=500, help="size of the file")
     args = parser.parse_args()
-    common.require_services()
-    common.stop_on_sigterm()
-    common.setup_django()
-    from bench.seed_large_centre import ensure_seeded
-
-    print(f"Benchmark database: {ensure_seeded()}")
+    common.prepare()
     print_result(run(megabytes=args.megabytes))
 
 
