@@ -50,4 +50,7 @@
     searchCount.textContent = words.length ? shown + " matching" : "";
   }
   search.addEventListener("input", filter);
+  // Words typed before this script ran (a slow connection), or restored by the browser on
+  // "Back", would otherwise leave the whole list showing under a filled-in search box.
+  if (search.value) filter();
 })();

@@ -5,9 +5,12 @@
   var kind = document.getElementById("id_kind");
   var witness = document.getElementById("witness-fields");
   if (kind && witness) {
-    kind.addEventListener("change", function () {
+    var showWitness = function () {
       witness.hidden = kind.value !== "witness_testimony";
-    });
+    };
+    kind.addEventListener("change", showWitness);
+    // A type chosen before this script ran, or restored by the browser on "Back".
+    showWitness();
   }
   document.addEventListener("trix-file-accept", function (event) {
     event.preventDefault();

@@ -107,10 +107,13 @@
     next();
   }
 
-  input.addEventListener("change", function () {
+  function addPicked() {
     add(input.files);
     input.value = "";
-  });
+  }
+  input.addEventListener("change", addPicked);
+  // Files picked before this script ran (a slow connection) fired their "change" too early.
+  if (input.files.length) addPicked();
   ["dragenter", "dragover"].forEach(function (name) {
     zone.addEventListener(name, function (event) {
       event.preventDefault();
