@@ -6,6 +6,7 @@ services named by URL (``DATABASE_URL``, ``CELERY_BROKER_URL`` ...). README.md l
 variable.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,6 +16,13 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+
+def _secret(name: str, default: str = "") -> str:
+    """A secret read as it is. django-environ treats a value starting with "$" as the name of
+    another variable; one random secret key in fifty starts with "$"."""
+    return os.environ.get(name, default)
+
 
 ENVIRONMENTS = ("development", "production")
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
@@ -26,9 +34,7 @@ IS_PRODUCTION = DJANGO_ENV == "production"
 
 if IS_PRODUCTION:
     _missing = [
-        name
-        for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")
-        if not env.str(name, "").strip()
+        name for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS") if not _secret(name).strip()
     ]
     if _missing:
         raise ImproperlyConfigured(
@@ -45,12 +51,12 @@ VAR_DIR = Path(env.str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 # --- Core -------------------------------------------------------------------------------------
 
 if IS_PRODUCTION:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    SECRET_KEY = _secret("DJANGO_SECRET_KEY")
     DEBUG = False
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 else:
     # Only ever used on a developer's machine: production refuses to start without its own key.
-    SECRET_KEY = env.str(
+    SECRET_KEY = _secret(
         "DJANGO_SECRET_KEY", default="django-insecure-development-only-key-never-used-in-production"
     )
     DEBUG = env.bool("DJANGO_DEBUG", default=True)
