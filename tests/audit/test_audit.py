@@ -19,7 +19,7 @@ from portfolio_site.accounts.models import Role
 from portfolio_site.audit.models import GENESIS_HASH, AppendOnly, AuditChainHead, AuditEvent
 from portfolio_site.audit.services import ChainBreak, audit_record, audit_verify
 from tests.evidence import conftest as evidence_fixtures
-from tests.evidence.conftest import DESIGN, criterion
+from tests.evidence.helpers import DESIGN, criterion
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory
 
 pytestmark = pytest.mark.django_db

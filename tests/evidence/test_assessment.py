@@ -7,7 +7,7 @@ from django.urls import reverse
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceItem, EvidenceStatus, Review, Submission
 from portfolio_site.accounts.models import Role
-from tests.evidence.conftest import DESIGN, QUALITY, criterion, item_form_data
+from tests.evidence.helpers import DESIGN, QUALITY, criterion, item_form_data
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.urls import reverse
 from criteria.models import Qualification
 from evidence.models import Portfolio
 from portfolio_site.accounts.models import Role
-from tests.evidence.conftest import DESIGN, ICQ_CUSTOMER_SERVICE, QUALITY, criterion
+from tests.evidence.helpers import DESIGN, ICQ_CUSTOMER_SERVICE, QUALITY, criterion
 from tests.factories import CriterionMappingFactory, EvidenceItemFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from PIL import Image
 
 from evidence.models import EvidenceFile, EvidenceStatus
 from portfolio_site.accounts.models import Role
-from tests.evidence.conftest import multipart
+from tests.evidence.helpers import multipart
 from tests.factories import EvidenceFileFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -23,9 +23,8 @@ from django.urls import reverse
 from evidence.file_types import ACCEPTED_TYPES
 from evidence.models import EvidenceFile
 from processes.diagram import map_data_for
-from tests.evidence.conftest import multipart
+from tests.evidence.helpers import multipart
 from tests.evidence.hostile_corpus import CORPUS, HostileFile
-from tests.processes.conftest import learner, process_map, version  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +203,7 @@ def test_a_stored_hostile_file_is_kept_as_sent_and_served_so_it_cannot_run(
 @pytest.mark.parametrize("entry", FOR_BPMN)
 def test_hostile_xml_fed_to_the_bpmn_import_is_refused_and_changes_nothing(
     learner_client,
-    version,  # noqa: F811 (the imported fixture)
+    version,
     folders,
     entry,
 ):

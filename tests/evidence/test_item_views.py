@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from evidence.models import CriterionMapping, EvidenceItem, EvidenceStatus, Submission
 from portfolio_site.accounts.models import Role
-from tests.evidence.conftest import DESIGN, PLAN, QUALITY, criterion, item_form_data
+from tests.evidence.helpers import DESIGN, PLAN, QUALITY, criterion, item_form_data
 from tests.factories import CriterionMappingFactory, EvidenceFileFactory, EvidenceItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 from evidence.models import CriterionMapping, EvidenceItem, EvidenceStatus
 from evidence.selectors import GRID_CLAIMS_SHOWN
 from portfolio_site.accounts.models import Role
-from tests.evidence.conftest import DESIGN, QUALITY, criterion
+from tests.evidence.helpers import DESIGN, QUALITY, criterion
 from tests.factories import CriterionMappingFactory, EvidenceItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -29,7 +29,7 @@ from evidence.services import AlreadyDecided, portfolio_enrol
 from portfolio_site.accounts.models import Role
 from portfolio_site.audit.models import AuditEvent
 from portfolio_site.notifications.models import Notification
-from tests.evidence.conftest import ICQ_CUSTOMER_SERVICE, QUALITY, criterion
+from tests.evidence.helpers import ICQ_CUSTOMER_SERVICE, QUALITY, criterion
 from tests.factories import (
     EvidenceFileFactory,
     EvidenceItemFactory,

@@ -11,7 +11,7 @@ from evidence import services
 from evidence.models import CriterionMapping, EvidenceItem, Portfolio, PortfolioStatus, Submission
 from evidence.services import portfolio_enrol
 from portfolio_site.accounts.models import Role
-from tests.evidence.conftest import DESIGN, criterion
+from tests.evidence.helpers import DESIGN, criterion
 from tests.factories import (
     CentreFactory,
     CriterionMappingFactory,

@@ -11,7 +11,7 @@ from evidence import services
 from evidence.models import ImmutableRow, Signature, SignOff, SignOffKind, sha256_of
 from evidence.selectors import GRID_CLAIMS_SHOWN
 from portfolio_site.accounts.models import Role
-from tests.evidence.conftest import QUALITY, criterion
+from tests.evidence.helpers import QUALITY, criterion
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from portfolio_site.accounts.models import Role
 from portfolio_site.audit.models import AuditEvent
 from portfolio_site.exports import services
 from portfolio_site.exports.models import ExportJob, ExportStatus
-from tests.evidence.conftest import ICQ_CUSTOMER_SERVICE
+from tests.evidence.helpers import ICQ_CUSTOMER_SERVICE
 from tests.factories import member
 
 QUICK = "tests.exports.renderers.quick_render"

@@ -15,7 +15,7 @@ from portfolio_site.accounts.models import Role
 from portfolio_site.notifications.models import Notification
 from portfolio_site.notifications.services import notifications_mark_read, notify
 from tests.evidence import conftest as evidence_fixtures
-from tests.evidence.conftest import DESIGN, QUALITY, criterion
+from tests.evidence.helpers import DESIGN, QUALITY, criterion
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory
 
 pytestmark = pytest.mark.django_db

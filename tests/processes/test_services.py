@@ -16,10 +16,10 @@ from processes.models import (
     ApprovalDecision,
     ProcessMap,
     ProcessVersion,
+    Technique,
     VersionState,
     VersionStatus,
 )
-from tests.processes.conftest import ALL_TECHNIQUES
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +181,7 @@ def test_a_draft_cannot_be_approved_and_an_empty_one_not_submitted(portfolio, le
         author=learner,
         title="Empty",
         business_need="-",
-        techniques=ALL_TECHNIQUES,
+        techniques=list(Technique),
         creation_token=uuid.uuid4(),
     )
     version = process_map.versions.get()
