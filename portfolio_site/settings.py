@@ -297,6 +297,10 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
 # the worker process is killed. soft < hard < the broker's visibility timeout (system check).
 EXPORT_SOFT_TIME_LIMIT = env.int("EXPORT_SOFT_TIME_LIMIT", default=25 * 60)
 EXPORT_TIME_LIMIT = env.int("EXPORT_TIME_LIMIT", default=30 * 60)
+# Seconds a job may wait in the queue before the page calls it lost and offers Retry (its
+# message can vanish: Redis restarted without saving, no export worker running). Well above
+# the longest wait behind a centre's bulk export.
+EXPORT_QUEUE_PATIENCE = env.int("EXPORT_QUEUE_PATIENCE", default=60 * 60)
 # A run that keeps dying (the worker killed, out of memory) is given up after this many starts.
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 # What writes the PDF: a function with render_portfolio_pdf's signature (tests swap in others).

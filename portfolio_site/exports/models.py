@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from evidence.models import Portfolio
 
@@ -52,6 +53,8 @@ class ExportJob(models.Model):
     run_token = models.UUIDField(null=True, blank=True, editable=False)
     run_by = models.CharField(max_length=200, blank=True, help_text="host:pid of that run.")
     requested_at = models.DateTimeField(default=timezone.now)
+    # When it last went into the queue: asked for, or retried.
+    queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     # The last sign of life from the run: when it started or last reported progress.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -92,13 +95,28 @@ class ExportJob(models.Model):
 
     @property
     def is_stalled(self) -> bool:
-        """Running, with no sign of life for longer than the hard time limit. No run lasts that
+        """Queued or running, but silent for so long that no worker will ever finish it.
+
+        Running with no sign of life for longer than the hard time limit: no run lasts that
         long (the worker kills it), so its worker died and the message that would have started
-        it again is gone (a filesystem broker loses unacknowledged messages with its worker)."""
-        if self.status != ExportStatus.RUNNING:
-            return False
-        last_seen = self.heartbeat_at or self.started_at or self.requested_at
-        return timezone.now() - last_seen > timedelta(seconds=settings.EXPORT_TIME_LIMIT)
+        it again is gone (a filesystem broker loses unacknowledged messages with its worker).
+
+        Queued for longer than EXPORT_QUEUE_PATIENCE: the message that would start it was lost
+        before any worker took it (Redis restarted without saving its queue, the broker folder
+        was cleared), or no export worker is running at all."""
+        return self._stall_reason is not None
+
+    @property
+    def _stall_reason(self) -> str | None:
+        """The status the job is stuck in (see is_stalled), or None."""
+        if self.status == ExportStatus.RUNNING:
+            silent_since = self.heartbeat_at or self.started_at or self.queued_at
+            limit = settings.EXPORT_TIME_LIMIT
+        elif self.status == ExportStatus.QUEUED:
+            silent_since, limit = self.queued_at, settings.EXPORT_QUEUE_PATIENCE
+        else:
+            return None
+        return self.status if timezone.now() - silent_since > timedelta(seconds=limit) else None
 
     @property
     def shows_as_failed(self) -> bool:
@@ -106,10 +124,18 @@ class ExportJob(models.Model):
 
     @property
     def failure_message(self) -> str:
-        if self.is_stalled:
+        reason = self._stall_reason
+        if reason == ExportStatus.RUNNING:
             return (
                 "The export stopped without finishing: the worker running it was stopped. "
                 "Press Retry to start it again."
+            )
+        if reason == ExportStatus.QUEUED:
+            waited = timesince(self.queued_at, depth=1)
+            return (
+                f"No worker started this export in {waited}: the request was lost on its way "
+                "to the export workers, or none is running. Press Retry to ask again; if it "
+                "waits this long again, tell your centre's administrator."
             )
         return self.error
 

@@ -106,6 +106,7 @@ def export_retry(*, job: ExportJob, user: User) -> ExportJob:
         locked.attempts, locked.retries = 0, locked.retries + 1
         locked.run_token, locked.run_by = None, ""
         locked.started_at = locked.heartbeat_at = locked.finished_at = None
+        locked.queued_at = timezone.now()
         try:
             with transaction.atomic():
                 locked.save()

@@ -320,6 +320,35 @@ def test_a_running_job_silent_for_longer_than_the_hard_limit_shows_as_failed(
     assert job.status == ExportStatus.READY
 
 
+def test_a_job_queued_for_longer_than_the_patience_shows_as_lost_and_retry_queues_it_again(
+    portfolio, admin, renderer, settings, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_QUEUE_PATIENCE = 60 * 60
+    # Queued, and its message never reaches a worker (the callbacks are not run).
+    job, _ = services.export_request(portfolio=portfolio, requested_by=admin)
+    ExportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=59))
+    job.refresh_from_db()
+    assert job.is_active and not job.shows_as_failed
+
+    ExportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=61))
+    job.refresh_from_db()
+    assert job.shows_as_failed and not job.is_active
+    # (timesince keeps "1 hour" on one line with a no-break space)
+    assert job.failure_message.startswith("No worker started this export in 1\xa0hour")
+
+    # Asking again gives the same job back (one active job per requester), as lost.
+    again, created = services.export_request(portfolio=portfolio, requested_by=admin)
+    assert (again.pk, created) == (job.pk, False) and again.shows_as_failed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = services.export_retry(job=job, user=admin)
+    assert timezone.now() - retried.queued_at < timedelta(minutes=1)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.READY and job.retries == 1
+    retry = AuditEvent.objects.get(action="export.retried")
+    assert retry.details["failed_because"].startswith("No worker started this export")
+
+
 def test_the_task_is_acknowledged_late_with_time_limits_from_settings(settings):
     assert export_run_task.acks_late is True
     assert export_run_task.reject_on_worker_lost is True

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -34,17 +35,9 @@ def worker_environment(tmp_path: Path, media_root: Path, **extra: str) -> dict[s
     )
 
 
-def request_export_in_another_process(env: dict[str, str], *, portfolio_id, user_id) -> int:
-    """Ask for an export as the web process does: the service commits the row and sends the
-    task to the broker (not eagerly, as in-process tests do)."""
-    script = (
-        "from evidence.models import Portfolio;"
-        "from portfolio_site.accounts.models import User;"
-        "from portfolio_site.exports.services import export_request;"
-        f"job, _ = export_request(portfolio=Portfolio.objects.get(pk={portfolio_id}),"
-        f" requested_by=User.objects.get(pk={user_id}));"
-        "print(job.pk)"
-    )
+def run_in_another_process(env: dict[str, str], script: str) -> str:
+    """Run ``script`` in a project process, as the web process would: services there send
+    their tasks to the broker (not eagerly, as in-process tests do). Returns what it printed."""
     finished = subprocess.run(
         [sys.executable, "manage.py", "shell", "--verbosity=0", "-c", script],
         cwd=settings.BASE_DIR,
@@ -54,7 +47,22 @@ def request_export_in_another_process(env: dict[str, str], *, portfolio_id, user
         capture_output=True,
         text=True,
     )
-    return int(finished.stdout.strip().splitlines()[-1])
+    return finished.stdout
+
+
+def request_export_in_another_process(env: dict[str, str], *, portfolio_id, user_id) -> int:
+    """Ask for an export as the web process does: the service commits the row and sends the
+    task to the broker."""
+    printed = run_in_another_process(
+        env,
+        "from evidence.models import Portfolio;"
+        "from portfolio_site.accounts.models import User;"
+        "from portfolio_site.exports.services import export_request;"
+        f"job, _ = export_request(portfolio=Portfolio.objects.get(pk={portfolio_id}),"
+        f" requested_by=User.objects.get(pk={user_id}));"
+        "print(job.pk)",
+    )
+    return int(printed.strip().splitlines()[-1])
 
 
 def wait_for(condition: Callable[[], bool], *, worker, log_path: Path, what: str) -> None:
@@ -149,3 +157,69 @@ def test_a_render_past_the_soft_time_limit_fails_with_a_message(
     assert job.error.startswith("The export took longer than 2 seconds and was stopped.")
     assert job.attempts == 1
     assert export_files(media_root) == []
+
+
+def test_an_export_whose_message_the_broker_lost_is_shown_as_lost_and_retry_makes_it(
+    tmp_path, media_root, portfolio, people, client_for
+):
+    """Redis keeps its queue in memory (CI runs it with --save ""): restarted, it forgets every
+    queued export. The job must not wait as "Queued" for ever, blocking new requests."""
+    admin = people[Role.CENTRE_ADMIN]
+    env = worker_environment(tmp_path, media_root, EXPORT_TEST_STAGE_SECONDS="0")
+    # Asked for with no worker running; then the broker loses the message.
+    job_id = request_export_in_another_process(env, portfolio_id=portfolio.pk, user_id=admin.pk)
+    purged = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portfolio_site",
+            "purge",
+            "-f",
+            "-Q",
+            env["CELERY_TASK_DEFAULT_QUEUE"],
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert "Purged 1 message" in purged.stdout, purged.stdout + purged.stderr
+
+    page_url = reverse("exports:portfolio-exports", args=[portfolio.pk])
+    page = client_for(admin).get(page_url).content.decode()
+    assert "Waiting for a worker to start it." in page  # within the patience: still queued
+
+    # An hour and a bit later, the page says what happened and offers Retry.
+    job = ExportJob.objects.get(pk=job_id)
+    ExportJob.objects.filter(pk=job_id).update(
+        queued_at=job.queued_at - timedelta(seconds=settings.EXPORT_QUEUE_PATIENCE + 60)
+    )
+    page = client_for(admin).get(page_url).content.decode().replace("\xa0", " ")
+    assert "No worker started this export in 1 hour" in page
+    assert reverse("exports:job-retry", args=[job_id]) in page
+
+    # Retry, as the web process does it, sends a new message that a worker takes.
+    log_path = tmp_path / "worker.log"
+    with celery_worker(env, log_path) as worker:
+        run_in_another_process(
+            env,
+            "from portfolio_site.accounts.models import User;"
+            "from portfolio_site.exports.models import ExportJob;"
+            "from portfolio_site.exports.services import export_retry;"
+            f"export_retry(job=ExportJob.objects.get(pk={job_id}),"
+            f" user=User.objects.get(pk={admin.pk}))",
+        )
+
+        def finished() -> bool:
+            job.refresh_from_db()
+            return job.status in (ExportStatus.READY, ExportStatus.FAILED)
+
+        wait_for(finished, worker=worker, log_path=log_path, what="retried export")
+
+    assert job.status == ExportStatus.READY, job.error
+    assert (job.retries, job.attempts) == (1, 1)
+    assert export_files(media_root) == [media_root / job.file.name]
