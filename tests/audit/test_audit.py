@@ -18,17 +18,10 @@ from evidence.models import EvidenceFile, ReviewOutcome, SampleDecision, Samplin
 from portfolio_site.accounts.models import Role
 from portfolio_site.audit.models import GENESIS_HASH, AppendOnly, AuditChainHead, AuditEvent
 from portfolio_site.audit.services import ChainBreak, audit_record, audit_verify
-from tests.evidence import conftest as evidence_fixtures
 from tests.evidence.helpers import DESIGN, criterion
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory
 
 pytestmark = pytest.mark.django_db
-
-# The evidence tests' fixtures, shared rather than copied.
-portfolio = evidence_fixtures.portfolio
-learner_client = evidence_fixtures.learner_client
-client_for = evidence_fixtures.client_for
-other_centre_people = evidence_fixtures.other_centre_people
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

@@ -14,15 +14,10 @@ from evidence.models import ReviewOutcome, SampleDecision, SamplingMethod
 from portfolio_site.accounts.models import Role
 from portfolio_site.notifications.models import Notification
 from portfolio_site.notifications.services import notifications_mark_read, notify
-from tests.evidence import conftest as evidence_fixtures
 from tests.evidence.helpers import DESIGN, QUALITY, criterion
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory
 
 pytestmark = pytest.mark.django_db
-
-# The evidence tests' fixtures, shared rather than copied.
-portfolio = evidence_fixtures.portfolio
-client_for = evidence_fixtures.client_for
 
 SITE = "https://portfolio.example.org"
 
