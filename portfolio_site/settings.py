@@ -7,6 +7,7 @@ variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # Counts failed log-ins and locks out a username from an address that keeps failing.
+    "axes",
     # Our apps, in dependency order: each may import only those above it.
     "portfolio_site.accounts",
     "portfolio_site.audit",
@@ -105,6 +108,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # External quality assurers' every page view goes into the audit trail.
     "evidence.middleware.EqaPageViewMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portfolio_site.urls"
@@ -155,6 +160,11 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # --- Accounts ---------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -331,6 +341,22 @@ if IS_PRODUCTION:
 # the last one in X-Forwarded-For; otherwise REMOTE_ADDR is.
 USE_X_FORWARDED_FOR = env.bool("DJANGO_USE_X_FORWARDED_FOR", default=False)
 
+# --- Log-in throttling (django-axes) ----------------------------------------------------------
+
+# After this many wrong passwords for one username from one address, that username is refused
+# from that address for the cool-off time (other people at the same college, behind the same
+# address, are not affected). A successful log-in starts the count again.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address as the witness pages read it: X-Forwarded-For only behind our own proxy, or an
+# attacker would name a fresh address on every attempt and never be counted.
+AXES_CLIENT_IP_CALLABLE = "portfolio_site.accounts.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "portfolio_site.accounts.lockout.locked_out"
+# Each failure is kept (address, browser, time) for a superuser to read in Django admin.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
 # --- Logging ----------------------------------------------------------------------------------
 
 LOGGING = {
@@ -348,5 +374,7 @@ LOGGING = {
         "django.utils.autoreload": {"level": "WARNING"},
         # WeasyPrint narrates every stage of every render at INFO; its warnings still show.
         "weasyprint.progress": {"level": "WARNING"},
+        # django-axes narrates every failed log-in at INFO; failures and lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }

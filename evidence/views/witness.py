@@ -1,7 +1,6 @@
 """Witness testimonies: asking the witness (learner or assessor), and the witness's page,
 which needs no account."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from evidence.forms import WitnessSignForm
 from evidence.services import WitnessLinkClosed, WitnessLinkInvalid
 from evidence.services.witness import witness_statement
 from evidence.views import posted
+from portfolio_site.accounts.client import client_ip
 
 
 @require_POST
@@ -33,16 +33,6 @@ def witness_request(request: HttpRequest, item_id: int) -> HttpResponse:
             f"expires in {(witness.expires_at - witness.sent_at).days} days.",
         )
     return redirect("evidence:item-detail", item.pk)
-
-
-def _client_ip(request: HttpRequest) -> str:
-    """The witness's address. Behind our own proxy (USE_X_FORWARDED_FOR), the last address in
-    X-Forwarded-For is the one the proxy saw; earlier ones are whatever the client claimed."""
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a value, not a bind
 
 
 @login_not_required
@@ -72,7 +62,7 @@ def witness_sign(request: HttpRequest, token: str) -> HttpResponse:
                 typed_name=form.cleaned_data["typed_name"],
                 comments=form.cleaned_data["comments"],
                 confirmed=form.cleaned_data["confirmed"],
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
         except WitnessLinkClosed as closed:
