@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from portfolio_site.accounts import views
 from portfolio_site.accounts.forms import QueuedPasswordResetForm
 
 # Django's own names (login, password_reset ...), so its views and templates work unchanged.
@@ -28,7 +29,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -2,10 +2,12 @@
 of it for a while, with a page that says so; nobody else is, and the count cannot be dodged by
 claiming a new address in X-Forwarded-For."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,3 +141,21 @@ def test_behind_our_own_proxy_the_address_the_proxy_saw_is_counted(client, peopl
         client, learner.username, TEST_PASSWORD, address=proxy, **{"X-Forwarded-For": ELSEWHERE}
     )
     assert is_logged_in(other)
+
+
+def test_a_new_password_set_through_the_emailed_link_lifts_the_lockout(client, people):
+    learner = people[Role.LEARNER]
+    lock_out(client, learner.username)
+
+    client.post(reverse("password_reset"), {"email": learner.email}, REMOTE_ADDR=HERE)
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)[1]
+    form_page = client.get(link, follow=True, REMOTE_ADDR=HERE)
+    new_password = "a-fresh-passphrase-2026"
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+        REMOTE_ADDR=HERE,
+    )
+    assert done.url == reverse("password_reset_complete")
+
+    assert is_logged_in(log_in(client, learner.username, new_password))
