@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 from pypdf import PdfReader
 
-from criteria.models import AssessmentCriterion, Qualification, Unit
+from criteria.models import AssessmentCriterion, Unit
 from evidence import services
 from evidence.models import EvidenceKind, SignOff, SignOffKind
 from portfolio_site.accounts.models import Role
@@ -79,20 +79,6 @@ def submit_and_review(item, people, references, *, outcome="accepted", feedback=
     )
     item.refresh_from_db()
     return review
-
-
-@pytest.fixture
-def portfolio(catalogue, people, centre):
-    qualification = Qualification.objects.get(code=ICQ_CUSTOMER_SERVICE)
-    return services.portfolio_enrol(
-        learner=people[Role.LEARNER],
-        centre=centre,
-        qualification=qualification,
-        assessor=people[Role.ASSESSOR],
-        iqa=people[Role.IQA],
-        start_date=datetime.date(2026, 9, 1),
-        chosen_units=[link.unit for link in qualification.unit_links.all()],
-    )
 
 
 @pytest.fixture

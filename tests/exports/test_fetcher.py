@@ -2,7 +2,6 @@
 portfolio's evidence, nothing else. Tested on the fetcher itself, on HTML that bypasses the
 narrative sanitiser, and on the whole export with a hostile narrative stored directly."""
 
-import datetime
 import os
 from pathlib import Path
 
@@ -12,9 +11,7 @@ from django.core.files.base import ContentFile
 from pypdf import PdfReader
 from weasyprint.urls import URLFetchingError, fetch
 
-from evidence import services
 from evidence.models import EvidenceItem
-from portfolio_site.accounts.models import Role
 from portfolio_site.exports.document import PDF_VARIANT, prepare_document, render_portfolio_pdf
 from portfolio_site.exports.fetcher import PortfolioURLFetcher, RefusedURL, static_roots
 from tests.factories import EvidenceFileFactory, EvidenceItemFactory, PortfolioFactory
@@ -40,22 +37,6 @@ def svg_file(item, content: bytes, name: str):
         file=ContentFile(content, name="upload.svg"),
         original_name=name,
         content_type="image/svg+xml",
-    )
-
-
-@pytest.fixture
-def portfolio(catalogue, people, centre):
-    from criteria.models import Qualification
-
-    qualification = Qualification.objects.get(code="icq-l4-nvq-diploma-customer-service-rqf")
-    return services.portfolio_enrol(
-        learner=people[Role.LEARNER],
-        centre=centre,
-        qualification=qualification,
-        assessor=people[Role.ASSESSOR],
-        iqa=people[Role.IQA],
-        start_date=datetime.date(2026, 9, 1),
-        chosen_units=[link.unit for link in qualification.unit_links.all()],
     )
 
 

@@ -35,11 +35,11 @@ def worker_environment(tmp_path: Path, media_root: Path, **extra: str) -> dict[s
     )
 
 
-def run_in_another_process(env: dict[str, str], script: str) -> str:
-    """Run ``script`` in a project process, as the web process would: services there send
-    their tasks to the broker (not eagerly, as in-process tests do). Returns what it printed."""
+def run_project_command(env: dict[str, str], command: list[str]) -> str:
+    """Run ``command`` from the project folder with ``env``; returns its standard output (logs
+    go to standard error)."""
     finished = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--verbosity=0", "-c", script],
+        command,
         cwd=settings.BASE_DIR,
         env=env,
         check=True,
@@ -48,6 +48,14 @@ def run_in_another_process(env: dict[str, str], script: str) -> str:
         text=True,
     )
     return finished.stdout
+
+
+def run_in_another_process(env: dict[str, str], script: str) -> str:
+    """Run ``script`` in a project process, as the web process would: services there send
+    their tasks to the broker (not eagerly, as in-process tests do)."""
+    return run_project_command(
+        env, [sys.executable, "manage.py", "shell", "--verbosity=0", "-c", script]
+    )
 
 
 def request_export_in_another_process(env: dict[str, str], *, portfolio_id, user_id) -> int:
@@ -168,26 +176,12 @@ def test_an_export_whose_message_the_broker_lost_is_shown_as_lost_and_retry_make
     env = worker_environment(tmp_path, media_root, EXPORT_TEST_STAGE_SECONDS="0")
     # Asked for with no worker running; then the broker loses the message.
     job_id = request_export_in_another_process(env, portfolio_id=portfolio.pk, user_id=admin.pk)
-    purged = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portfolio_site",
-            "purge",
-            "-f",
-            "-Q",
-            env["CELERY_TASK_DEFAULT_QUEUE"],
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        check=True,
-        timeout=60,
-        capture_output=True,
-        text=True,
+    queue = env["CELERY_TASK_DEFAULT_QUEUE"]
+    purged = run_project_command(
+        env,
+        [sys.executable, "-m", "celery", "-A", "portfolio_site", "purge", "-f", "-Q", queue],
     )
-    assert "Purged 1 message" in purged.stdout, purged.stdout + purged.stderr
+    assert "Purged 1 message" in purged, purged
 
     page_url = reverse("exports:portfolio-exports", args=[portfolio.pk])
     page = client_for(admin).get(page_url).content.decode()
