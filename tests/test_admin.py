@@ -7,6 +7,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from evidence.management.commands.seed_demo import DEMO_PASSWORD
+from evidence.models import Portfolio
+from portfolio_site.accounts.models import User
+from portfolio_site.exports.models import ExportJob, ExportStatus
 from tests.factories import UserFactory
 
 
@@ -18,6 +21,13 @@ def admin_client_with_data(client, catalogue):
     client.post(login_url, {"username": "assessor", "password": "wrong"})
     client.post(login_url, {"username": "learner", "password": DEMO_PASSWORD})
     client.logout()
+    # An export that stopped, as a superuser would look it up.
+    ExportJob.objects.create(
+        portfolio=Portfolio.objects.first(),
+        requested_by=User.objects.get(username="centreadmin"),
+        status=ExportStatus.FAILED,
+        error="The export could not be written to disk (No space left on device).",
+    )
     superuser = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(superuser)
     return client
