@@ -75,7 +75,7 @@ def file_upload(request: HttpRequest, item_id: int) -> HttpResponse:
 @require_GET
 def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
     evidence_file = permissions.access_file(request.user, file_id)
-    return evidence_file_response(evidence_file, download="download" in request.GET)
+    return evidence_file_response(request, evidence_file, download="download" in request.GET)
 
 
 @require_POST

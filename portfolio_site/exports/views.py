@@ -75,6 +75,7 @@ def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
         logger.error("Export %s: its file %s has changed size", job.reference, job.file.name)
         raise Http404("The export's file has changed since it was made.")
     response = protected_file_response(
+        request,
         stream,
         storage_name=job.file.name,
         content_type="application/pdf",
