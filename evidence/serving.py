@@ -13,12 +13,14 @@ plays video and audio only through range requests, and every browser needs them 
 import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from evidence import photos
 from evidence.file_types import download_name
 from evidence.models import EvidenceFile
 
@@ -57,6 +59,31 @@ def evidence_file_response(
         size=evidence_file.size,
         filename=download_name(evidence_file.original_name, evidence_file.content_type),
         inline=inline,
+    )
+
+
+def evidence_display_response(request: HttpRequest, evidence_file: EvidenceFile) -> HttpResponse:
+    """The JPEG display copy of a photo browsers cannot draw (HEIC; see evidence.photos), shown
+    in the page in its place. The original is still what ``evidence_file_response`` sends."""
+    if not photos.needs_display_copy(evidence_file.content_type):
+        raise Http404("This file is shown as it is.")
+    try:
+        path = photos.display_copy(
+            file_id=evidence_file.pk,
+            sha256=evidence_file.sha256,
+            original=Path(evidence_file.file.path),
+        )
+    except photos.NoDisplayCopy:
+        raise Http404("This photo cannot be shown here; download the original.") from None
+    stream = path.open("rb") if settings.EVIDENCE_FILE_SERVING != "x-accel" else None
+    return protected_file_response(
+        request,
+        stream,
+        storage_name=photos.display_copy_name(evidence_file.pk, evidence_file.sha256),
+        content_type="image/jpeg",
+        size=path.stat().st_size,
+        filename=f"{Path(evidence_file.original_name).stem or 'photo'}.jpg",
+        inline=True,
     )
 
 

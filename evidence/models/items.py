@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from criteria.models import AssessmentCriterion
 from evidence.models.portfolios import Portfolio
+from evidence.photos import needs_display_copy
 
 
 class EvidenceKind(models.TextChoices):
@@ -175,6 +176,11 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def shown_as_copy(self) -> bool:
+        """A photo browsers cannot draw (HEIC): pages show its JPEG copy (?display)."""
+        return needs_display_copy(self.content_type)
 
     @property
     def category(self) -> str:

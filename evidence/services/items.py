@@ -13,13 +13,14 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from evidence import file_types, selectors
+from evidence import file_types, photos, selectors
 from evidence.models import (
     WITNESS_FIELDS,
     CriterionMapping,
@@ -152,13 +153,14 @@ def evidence_item_delete(*, item: EvidenceItem, user: User) -> None:
         )
     if locked.witness_signatures.exists():
         raise ValidationError("A witness has signed this item, so it stays in the portfolio.")
-    stored = [evidence_file.file for evidence_file in EvidenceFile.all_objects.filter(item=locked)]
+    files = list(EvidenceFile.all_objects.filter(item=locked))
+    stored = [stored for evidence_file in files for stored in _stored_names(evidence_file)]
     record(
         "evidence.deleted",
         actor=user,
         portfolio=locked.portfolio,
         target=locked,
-        files=[evidence_file.name for evidence_file in stored],
+        files=[evidence_file.file.name for evidence_file in files],
     )
     locked.mappings.all().delete()
     EvidenceFile.all_objects.filter(item=locked).delete()
@@ -288,18 +290,26 @@ def evidence_file_delete(*, evidence_file: EvidenceFile, user: User) -> None:
             removed_at=timezone.now(), removed_by=user
         )
         return
-    stored = evidence_file.file
+    stored = _stored_names(evidence_file)
     evidence_file.delete()
-    transaction.on_commit(lambda: _remove_stored([stored]))
+    transaction.on_commit(lambda: _remove_stored(stored))
 
 
-def _remove_stored(stored_files) -> None:
-    for stored in stored_files:
+def _stored_names(evidence_file: EvidenceFile) -> list[str]:
+    """What storage holds for a file: the file, and the display copy of a photo (if made)."""
+    names = [evidence_file.file.name]
+    if photos.needs_display_copy(evidence_file.content_type):
+        names.append(photos.display_copy_name(evidence_file.pk, evidence_file.sha256))
+    return names
+
+
+def _remove_stored(names: list[str]) -> None:
+    for name in names:
         try:
-            stored.storage.delete(stored.name)
+            default_storage.delete(name)
         except OSError:
             # The row is gone either way; an unreferenced file is only wasted space.
-            logger.exception("Could not delete stored evidence file %s", stored.name)
+            logger.exception("Could not delete stored evidence file %s", name)
 
 
 # --- Mapping to criteria ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evidence import permissions, selectors, services
 from evidence.file_types import RejectedFile, check_file_name
 from evidence.services import EvidenceLocked
-from evidence.serving import evidence_file_response
+from evidence.serving import evidence_display_response, evidence_file_response
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -75,6 +75,8 @@ def file_upload(request: HttpRequest, item_id: int) -> HttpResponse:
 @require_GET
 def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
     evidence_file = permissions.access_file(request.user, file_id)
+    if "display" in request.GET:
+        return evidence_display_response(request, evidence_file)
     return evidence_file_response(request, evidence_file, download="download" in request.GET)
 
 

@@ -23,6 +23,8 @@ from urllib.request import DataHandler, Request
 from django.conf import settings
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from evidence.photos import NEEDS_DISPLAY_COPY
+
 logger = logging.getLogger(__name__)
 
 # Photos are drawn at most about 16 cm wide; 1600 pixels is ~250 dpi there, sharp on paper
@@ -38,7 +40,9 @@ SVG_CONTENT_TYPE = "image/svg+xml"
 SVG_ROOT_TAG = re.compile(rb"<svg(?=[\s>/])")
 # The family static/css/print-portfolio.css declares with @font-face (DejaVu Sans).
 DOCUMENT_FONT = b"Portfolio Sans"
-RASTER_CONTENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+# HEIC photos (importing evidence.photos lets Pillow open them) are always re-encoded as JPEG:
+# WeasyPrint cannot draw HEIC.
+RASTER_CONTENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"} | NEEDS_DISPLAY_COPY
 
 
 class RefusedURL(ValueError):
@@ -150,7 +154,10 @@ def print_sized_image(data: bytes, content_type: str) -> tuple[bytes, str]:
     with Image.open(io.BytesIO(data)) as image:
         oriented = image.getexif().get(0x0112, 1) != 1
         too_big = max(image.size) > PRINT_IMAGE_MAX_PIXELS or len(data) > PRINT_IMAGE_MAX_BYTES
-        if not (too_big or oriented or content_type in ("image/webp", "image/gif")):
+        must_convert = content_type in ("image/webp", "image/gif") or content_type in (
+            NEEDS_DISPLAY_COPY
+        )
+        if not (too_big or oriented or must_convert):
             return data, content_type
         image = ImageOps.exif_transpose(image)
         image.thumbnail((PRINT_IMAGE_MAX_PIXELS, PRINT_IMAGE_MAX_PIXELS))

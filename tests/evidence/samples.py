@@ -236,6 +236,21 @@ def heic() -> bytes:
     return _ftyp(b"heic", 0, b"mif1", b"heic") + _box(b"meta", bytes(4))
 
 
+def heic_photo(size: tuple[int, int] = (64, 48), *, orientation: int = 6) -> bytes:
+    """A real HEIC photo, as an iPhone takes them: ``size`` as stored, with the EXIF
+    orientation that says the camera was turned (6: show it turned a quarter clockwise)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(
+        buffer, format="HEIF", exif=exif.tobytes(), quality=80
+    )
+    return buffer.getvalue()
+
+
 # --- Audio and video ---------------------------------------------------------------------------
 
 
