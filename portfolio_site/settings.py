@@ -19,9 +19,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 
-def _secret(name: str, default: str = "") -> str:
-    """A secret read as it is. django-environ treats a value starting with "$" as the name of
-    another variable; one random secret key in fifty starts with "$"."""
+def _as_is(name: str, default: str = "") -> str:
+    """A variable read exactly as set. django-environ treats a value starting with "$" as the
+    name of another variable, and one random secret key in fifty starts with "$"."""
     return os.environ.get(name, default)
 
 
@@ -35,7 +35,7 @@ IS_PRODUCTION = DJANGO_ENV == "production"
 
 if IS_PRODUCTION:
     _missing = [
-        name for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS") if not _secret(name).strip()
+        name for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS") if not _as_is(name).strip()
     ]
     if _missing:
         raise ImproperlyConfigured(
@@ -52,12 +52,12 @@ VAR_DIR = Path(env.str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 # --- Core -------------------------------------------------------------------------------------
 
 if IS_PRODUCTION:
-    SECRET_KEY = _secret("DJANGO_SECRET_KEY")
+    SECRET_KEY = _as_is("DJANGO_SECRET_KEY")
     DEBUG = False
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 else:
     # Only ever used on a developer's machine: production refuses to start without its own key.
-    SECRET_KEY = _secret(
+    SECRET_KEY = _as_is(
         "DJANGO_SECRET_KEY", default="django-insecure-development-only-key-never-used-in-production"
     )
     DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -40,9 +40,10 @@ SVG_CONTENT_TYPE = "image/svg+xml"
 SVG_ROOT_TAG = re.compile(rb"<svg(?=[\s>/])")
 # The family static/css/print-portfolio.css declares with @font-face (DejaVu Sans).
 DOCUMENT_FONT = b"Portfolio Sans"
-# HEIC photos (importing evidence.photos lets Pillow open them) are always re-encoded as JPEG:
-# WeasyPrint cannot draw HEIC.
-RASTER_CONTENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"} | NEEDS_DISPLAY_COPY
+# PDF has no WebP, GIF or HEIC images, so these are re-encoded here whatever their size
+# (WeasyPrint cannot read HEIC at all; importing evidence.photos lets Pillow open it).
+ALWAYS_REENCODED = {"image/webp", "image/gif"} | NEEDS_DISPLAY_COPY
+RASTER_CONTENT_TYPES = {"image/jpeg", "image/png"} | ALWAYS_REENCODED
 
 
 class RefusedURL(ValueError):
@@ -154,10 +155,7 @@ def print_sized_image(data: bytes, content_type: str) -> tuple[bytes, str]:
     with Image.open(io.BytesIO(data)) as image:
         oriented = image.getexif().get(0x0112, 1) != 1
         too_big = max(image.size) > PRINT_IMAGE_MAX_PIXELS or len(data) > PRINT_IMAGE_MAX_BYTES
-        must_convert = content_type in ("image/webp", "image/gif") or content_type in (
-            NEEDS_DISPLAY_COPY
-        )
-        if not (too_big or oriented or must_convert):
+        if not (too_big or oriented or content_type in ALWAYS_REENCODED):
             return data, content_type
         image = ImageOps.exif_transpose(image)
         image.thumbnail((PRINT_IMAGE_MAX_PIXELS, PRINT_IMAGE_MAX_PIXELS))

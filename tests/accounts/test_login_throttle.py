@@ -108,15 +108,15 @@ def test_a_successful_log_in_starts_the_count_again(client, people):
     assert is_logged_in(log_in(client, learner.username, TEST_PASSWORD))
 
 
-def test_a_forged_forwarded_address_does_not_reset_the_count(client, people, settings):
+def test_a_forged_forwarded_address_does_not_reset_the_count(client, people):
     learner = people[Role.LEARNER]
-    for number in range(3):
-        response = log_in(
-            client, learner.username, "wrong", **{"X-Forwarded-For": f"192.0.2.{number}"}
-        )
-        assert response.status_code in (200, 429)
-    response = log_in(client, learner.username, TEST_PASSWORD, **{"X-Forwarded-For": "192.0.2.99"})
-    assert response.status_code == 429
+    for number in range(2):
+        forged = {"X-Forwarded-For": f"192.0.2.{number}"}
+        assert log_in(client, learner.username, "wrong", **forged).status_code == 200
+    forged = {"X-Forwarded-For": "192.0.2.2"}
+    assert log_in(client, learner.username, "wrong", **forged).status_code == 429
+    forged = {"X-Forwarded-For": "192.0.2.99"}
+    assert log_in(client, learner.username, TEST_PASSWORD, **forged).status_code == 429
 
 
 def test_behind_our_own_proxy_the_address_the_proxy_saw_is_counted(client, people, settings):
@@ -124,14 +124,10 @@ def test_behind_our_own_proxy_the_address_the_proxy_saw_is_counted(client, peopl
     learner = people[Role.LEARNER]
     proxy = "10.0.0.2"
     # The client claims a new address each time; the proxy appends the one it saw (HERE).
-    for number in range(3):
-        log_in(
-            client,
-            learner.username,
-            "wrong",
-            address=proxy,
-            **{"X-Forwarded-For": f"192.0.2.{number}, {HERE}"},
-        )
+    for number, expected in ((0, 200), (1, 200), (2, 429)):
+        forwarded = {"X-Forwarded-For": f"192.0.2.{number}, {HERE}"}
+        response = log_in(client, learner.username, "wrong", address=proxy, **forwarded)
+        assert response.status_code == expected
     locked = log_in(
         client, learner.username, TEST_PASSWORD, address=proxy, **{"X-Forwarded-For": HERE}
     )
