@@ -5,7 +5,9 @@ that the object exists. 403 is kept for objects a user may see but not act on in
 assessor opening a learner's edit form, a learner opening the review page).
 
 Who sees a portfolio: its learner, assessor and IQA; the admins of its centre; and an EQA
-with a current grant for it (read-only: no action below is open to them).
+with a current grant for it (read-only: no action below is open to them). Each only while
+their role at the portfolio's centre is in force: a suspended or ended role sees what a
+stranger sees (``role_in_force_at``), whatever the portfolio's own fields still name.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +27,7 @@ from evidence.models import (
     SignOff,
 )
 from portfolio_site.accounts.models import Centre, Role, User
+from portfolio_site.accounts.permissions import role_in_force_at
 from portfolio_site.accounts.selectors import centres_where
 
 
@@ -36,11 +39,11 @@ def portfolios_visible_to(user: User) -> QuerySet[Portfolio]:
         eqa=user, portfolio=OuterRef("pk")
     )
     return Portfolio.objects.filter(
-        Q(learner=user)
-        | Q(assessor=user)
-        | Q(iqa=user)
+        (Q(learner=user) & role_in_force_at(user, Role.LEARNER))
+        | (Q(assessor=user) & role_in_force_at(user, Role.ASSESSOR))
+        | (Q(iqa=user) & role_in_force_at(user, Role.IQA))
         | Q(centre__in=administered)
-        | Exists(granted)
+        | (Exists(granted) & role_in_force_at(user, Role.EQA))
     )
 
 
@@ -153,7 +156,10 @@ def access_sample(user: User, sample_id: int) -> IqaSample:
         IqaSample.objects.select_related(
             "iqa", "assessor", "portfolio__learner", "unit", "review__item", "sign_off"
         ).filter(
-            Q(iqa=user) | Q(assessor=user) | Q(portfolio__centre__in=administered) | Exists(granted)
+            (Q(iqa=user) & role_in_force_at(user, Role.IQA, "portfolio__centre"))
+            | (Q(assessor=user) & role_in_force_at(user, Role.ASSESSOR, "portfolio__centre"))
+            | Q(portfolio__centre__in=administered)
+            | (Exists(granted) & role_in_force_at(user, Role.EQA, "portfolio__centre"))
         ),
         pk=sample_id,
     )

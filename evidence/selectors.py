@@ -32,6 +32,7 @@ from evidence.models import (
     WitnessRequest,
 )
 from portfolio_site.accounts.models import Centre, Membership, Role, User
+from portfolio_site.accounts.permissions import role_in_force_at
 from portfolio_site.accounts.selectors import centres_where
 
 
@@ -281,7 +282,13 @@ def sign_off_candidates(portfolio: Portfolio) -> dict[int, list[MappingDecision]
 
 
 def learner_portfolios(*, learner: User) -> list[PortfolioSummary]:
-    return portfolio_summaries(list(portfolios_for_progress().filter(learner=learner)))
+    return portfolio_summaries(
+        list(
+            portfolios_for_progress().filter(
+                role_in_force_at(learner, Role.LEARNER), learner=learner
+            )
+        )
+    )
 
 
 # --- The units and criteria of one portfolio ---------------------------------------------------
@@ -495,7 +502,11 @@ def assessor_caseload(*, assessor: User) -> list[PortfolioSummary]:
     return portfolio_summaries(
         list(
             portfolios_for_progress()
-            .filter(assessor=assessor, status__in=OPEN_STATUSES)
+            .filter(
+                role_in_force_at(assessor, Role.ASSESSOR),
+                assessor=assessor,
+                status__in=OPEN_STATUSES,
+            )
             .order_by("learner__last_name", "learner__first_name", "learner__username")
         )
     )
@@ -505,6 +516,7 @@ def assessment_queue(*, assessor: User) -> QuerySet[EvidenceItem]:
     """Submitted items waiting for this assessor, the longest-waiting first."""
     return (
         EvidenceItem.objects.filter(
+            role_in_force_at(assessor, Role.ASSESSOR, "portfolio__centre"),
             portfolio__assessor=assessor,
             portfolio__status__in=OPEN_STATUSES,
             status=EvidenceStatus.SUBMITTED,
@@ -526,7 +538,7 @@ def iqa_feedback_for(*, assessor: User, limit: int = 10) -> QuerySet[IqaSample]:
 def iqa_portfolios(*, iqa: User) -> QuerySet[Portfolio]:
     return (
         portfolios_for_progress()
-        .filter(iqa=iqa, status__in=OPEN_STATUSES)
+        .filter(role_in_force_at(iqa, Role.IQA), iqa=iqa, status__in=OPEN_STATUSES)
         .order_by("assessor__last_name", "assessor__username", "learner__last_name")
     )
 
@@ -575,7 +587,7 @@ def eqa_grants_for(*, eqa: User) -> QuerySet[EqaGrant]:
     """The portfolios an EQA may read today."""
     return (
         EqaGrant.objects.current(timezone.localdate())
-        .filter(eqa=eqa)
+        .filter(role_in_force_at(eqa, Role.EQA, "portfolio__centre"), eqa=eqa)
         .select_related(
             "portfolio__learner",
             "portfolio__centre",
@@ -777,13 +789,22 @@ def iqa_coverage(*, iqa: User) -> list[Coverage]:
 def iqa_sampling_candidates(*, iqa: User, limit: int = 20):
     """Recent decisions and unit sign-offs in the IQA's portfolios that nobody has sampled."""
     reviews = (
-        Review.objects.filter(item__portfolio__iqa=iqa, iqa_samples__isnull=True)
+        Review.objects.filter(
+            role_in_force_at(iqa, Role.IQA, "item__portfolio__centre"),
+            item__portfolio__iqa=iqa,
+            iqa_samples__isnull=True,
+        )
         .select_related("item__portfolio__learner", "assessor")
         .order_by("-decided_at")[:limit]
     )
     unit_sign_offs = (
         SignOff.objects.active()
-        .filter(portfolio__iqa=iqa, kind=SignOffKind.UNIT, iqa_samples__isnull=True)
+        .filter(
+            role_in_force_at(iqa, Role.IQA, "portfolio__centre"),
+            portfolio__iqa=iqa,
+            kind=SignOffKind.UNIT,
+            iqa_samples__isnull=True,
+        )
         .select_related("portfolio__learner", "unit", "assessor_signature__signer")
         .order_by("-pk")[:limit]
     )

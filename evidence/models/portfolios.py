@@ -50,6 +50,12 @@ class Portfolio(models.Model):
     )
     start_date = models.DateField()
     planned_end_date = models.DateField(null=True, blank=True)
+    # The learner record the awarding organisation and funders ask for.
+    registration_number = models.CharField(
+        "awarding organisation registration number", max_length=40, blank=True
+    )
+    registered_on = models.DateField("date registered", null=True, blank=True)
+    employer = models.CharField("employer or workplace", max_length=200, blank=True)
     status = models.CharField(
         max_length=20, choices=PortfolioStatus.choices, default=PortfolioStatus.ACTIVE
     )

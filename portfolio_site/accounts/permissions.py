@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 
 from portfolio_site.accounts.models import Membership, Role
@@ -22,6 +23,17 @@ def roles_of(user) -> frozenset[str]:
         )
         setattr(user, _ROLES_CACHE_ATTRIBUTE, roles)
     return roles
+
+
+def role_in_force_at(user, role: Role | str, centre_path: str = "centre") -> Exists:
+    """A subquery for use in a filter: ``user`` actively holds ``role`` at the centre found at
+    ``centre_path`` of the outer query's rows. A suspended or ended role makes it false, so
+    every "who sees this" rule built from it refuses such a person, as it would a stranger."""
+    return Exists(
+        Membership.objects.active().filter(
+            user=user.pk, role=str(role), centre=OuterRef(centre_path)
+        )
+    )
 
 
 def has_role(user, role: Role | str) -> bool:

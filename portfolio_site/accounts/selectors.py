@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from portfolio_site.accounts.models import Centre, Role, User
+from portfolio_site.accounts.models import Centre, Membership, Role, User
 from portfolio_site.accounts.permissions import roles_of
 
 
@@ -28,22 +28,16 @@ def dashboards_for(user: User) -> list[Dashboard]:
 
 
 def centres_where(*, user: User, role: Role) -> QuerySet[Centre]:
+    """Centres where ``user`` holds ``role`` in force (not suspended, not ended)."""
     return Centre.objects.filter(
-        memberships__user=user, memberships__role=role, memberships__is_active=True
-    ).distinct()
+        pk__in=Membership.objects.active().filter(user=user.pk, role=role).values("centre")
+    )
 
 
 def users_with_role(*, role: Role, centres) -> QuerySet[User]:
-    """Active users holding ``role`` at any of ``centres`` (a centre or a queryset), by name."""
+    """Users holding ``role`` in force at any of ``centres`` (a centre or a queryset), by name."""
     if isinstance(centres, Centre):
         centres = [centres]
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__centre__in=centres,
-            memberships__role=role,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    return User.objects.filter(
+        pk__in=Membership.objects.active().filter(centre__in=centres, role=role).values("user")
+    ).order_by("last_name", "first_name", "username")

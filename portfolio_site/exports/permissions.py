@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404
 from evidence.models import Portfolio
 from evidence.permissions import access_centre_as_admin, access_portfolio
 from portfolio_site.accounts.models import Centre, Role, User
+from portfolio_site.accounts.permissions import role_in_force_at
 from portfolio_site.accounts.selectors import centres_where
 from portfolio_site.exports.models import ExportJob
 
@@ -37,7 +38,9 @@ def portfolios_exportable_by(user: User) -> QuerySet[Portfolio]:
     if not user.is_authenticated:
         return Portfolio.objects.none()
     administered = centres_where(user=user, role=Role.CENTRE_ADMIN).values("pk")
-    return Portfolio.objects.filter(Q(learner=user) | Q(centre__in=administered))
+    return Portfolio.objects.filter(
+        (Q(learner=user) & role_in_force_at(user, Role.LEARNER)) | Q(centre__in=administered)
+    )
 
 
 def can_export(user: User, portfolio: Portfolio) -> bool:
