@@ -9,6 +9,7 @@ count while it runs, so a hostile file costs a bounded amount of time and memory
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
@@ -100,14 +101,30 @@ def parse_xml(raw: bytes) -> ET.Element:
             "The file is not XML, so it cannot be a BPMN file (the XML reader stopped at "
             f"line {line}, column {column + 1}). " + _EXPORT_AGAIN
         ) from None
-    except (LookupError, UnicodeError):
-        # An encoding declaration Python does not know, or bytes that do not match it.
-        raise BpmnImportError(
-            "The file's text encoding cannot be read, so it cannot be imported. " + _EXPORT_AGAIN
-        ) from None
+    except BpmnImportError:
+        raise  # a ValueError too, but one of ours, already in words for the learner
+    except (LookupError, ValueError):
+        # An encoding declaration Python does not know (LookupError), bytes that do not match
+        # it (UnicodeError), or one that expat cannot read at all: "UTF-7" and other multi-byte
+        # encodings other than UTF-8 and UTF-16 (a plain ValueError).
+        raise BpmnImportError(_encoding_refused(raw)) from None
     if root is None:  # pragma: no cover - expat reports a missing root as a ParseError
         raise BpmnImportError("The file has no XML elements. " + _EXPORT_AGAIN)
     return root
+
+
+_DECLARED_ENCODING = re.compile(
+    rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
+)
+
+
+def _encoding_refused(raw: bytes) -> str:
+    declared = _DECLARED_ENCODING.match(bytes(raw[:300]))
+    named = f" (it declares {declared.group(1).decode('ascii')})" if declared else ""
+    return (
+        f"The file's text encoding cannot be read{named}, so it cannot be imported. BPMN "
+        "files are saved as UTF-8. " + _EXPORT_AGAIN
+    )
 
 
 _DTD_REFUSED = (
@@ -137,7 +154,7 @@ def _explain_dtd(raw: bytes, error: DTDForbidden) -> str:
         next(iter(events), None)
     except EntitiesForbidden as entity_error:
         return _explain_entity(entity_error)
-    except (DefusedXmlException, ET.ParseError, LookupError, UnicodeError):
+    except (DefusedXmlException, ET.ParseError, LookupError, ValueError):
         pass
     return "The file has a document type declaration (<!DOCTYPE ...>). " + _DTD_REFUSED
 
