@@ -146,11 +146,15 @@ class PortfolioForm(forms.ModelForm):
             "iqa",
             "start_date",
             "planned_end_date",
+            "registration_number",
+            "registered_on",
+            "employer",
             "status",
         ]
         widgets = {
             "start_date": DateInput(),
             "planned_end_date": DateInput(),
+            "registered_on": DateInput(),
             "chosen_units": forms.CheckboxSelectMultiple,
         }
         labels = {"chosen_units": "Optional units", "iqa": "Internal quality assurer"}

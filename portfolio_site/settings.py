@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,6 +82,10 @@ INSTALLED_APPS = [
     "django_htmx",
     # Counts failed log-ins and locks out a username from an address that keeps failing.
     "axes",
+    # Two-factor sign-in for staff: TOTP authenticator apps and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Our apps, in dependency order: each may import only those above it.
     "portfolio_site.accounts",
     "portfolio_site.audit",
@@ -90,10 +95,14 @@ INSTALLED_APPS = [
     "processes",
     # Reads everything above to build the PDF of a portfolio.
     "portfolio_site.exports",
+    # A centre's people: adding, inviting, importing, suspending, reassigning.
+    "people",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the body: refuses oversized uploads from Content-Length alone.
     "evidence.uploads.UploadGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -101,9 +110,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session has passed the two-factor check.
+    "django_otp.middleware.OTPMiddleware",
+    # Signed-in pages are not stored by browsers or proxies; the session slides while in use.
+    "portfolio_site.accounts.middleware.PrivatePagesMiddleware",
+    "portfolio_site.accounts.middleware.SlidingSessionMiddleware",
     # Every page needs a signed-in user unless its view says otherwise (login, password reset).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff who must use two-factor sign-in set it up, and enter a code, before any page.
+    "portfolio_site.accounts.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # External quality assurers' every page view goes into the audit trail.
@@ -176,6 +192,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The name authenticator apps show beside the six-digit codes for this site.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="NVQ Portfolio")
+
 # The dashboard each role lands on from the home page, as URL names. The first role in this
 # list that a user holds is their home; the navigation offers the others.
 ROLE_DASHBOARDS = {
@@ -190,6 +209,8 @@ ROLE_DASHBOARDS = {
 
 # The site's own address, for links in emails (password resets use the request's host).
 SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
+# How long an emailed invitation to set a password works (days).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # How long a witness's single-use link to confirm a testimony stays valid.
 WITNESS_LINK_DAYS = env.int("WITNESS_LINK_DAYS", default=14)
 
@@ -235,6 +256,10 @@ MEDIA_URL = "/media/"
 # Per file. A request bigger than this (plus a little form overhead) is refused before its body
 # is read; a file that grows past it while streaming is dropped.
 EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=200 * 1024 * 1024)
+# Pixels (width x height). A larger image is refused at upload, and Pillow refuses to decode one
+# anywhere (upload check, HEIC display copies, export scaling): a small compressed file can
+# decode to gigabytes (a "decompression bomb").
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
 # Every upload streams to a temporary file under MEDIA_ROOT/.incoming (never whole in memory),
 # so that storing it is a rename and nothing is written outside MEDIA_ROOT.
 FILE_UPLOAD_HANDLERS = ["evidence.uploads.HashingFileUploadHandler"]
@@ -300,6 +325,18 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=1024 * 1024
 )
+# Celery beat runs inside the worker (`celery worker --beat`, portfolio_site/Procfile.dev) and
+# keeps its schedule's state here. Seconds between fixity checks of every stored evidence file
+# (evidence.tasks: each file hashed against its recorded SHA-256); the first comes one interval
+# after the worker starts.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+FIXITY_CHECK_SECONDS = env.int("FIXITY_CHECK_SECONDS", default=24 * 60 * 60)
+CELERY_BEAT_SCHEDULE = {
+    "verify-evidence-files": {
+        "task": "evidence.tasks.files_verify_all_task",
+        "schedule": FIXITY_CHECK_SECONDS,
+    },
+}
 
 # --- Exports ----------------------------------------------------------------------------------
 
@@ -313,6 +350,12 @@ EXPORT_TIME_LIMIT = env.int("EXPORT_TIME_LIMIT", default=30 * 60)
 EXPORT_QUEUE_PATIENCE = env.int("EXPORT_QUEUE_PATIENCE", default=60 * 60)
 # A run that keeps dying (the worker killed, out of memory) is given up after this many starts.
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+# Bytes of address space an export's worker process may use while it renders (RLIMIT_AS, set
+# for the task and lifted after it): a runaway render fails with "ran out of memory" during the
+# task instead of taking the machine's memory. 0 turns the limit off.
+EXPORT_MEMORY_LIMIT_BYTES = env.int(
+    "EXPORT_MEMORY_LIMIT_BYTES", default=2 * 1024 * 1024 * 1024
+)
 # What writes the PDF: a function with render_portfolio_pdf's signature (tests swap in others).
 EXPORT_RENDERER = "portfolio_site.exports.document.render_portfolio_pdf"
 # Bytes. The original evidence files go inside the PDF (PDF/A-3 attachments) when their total
@@ -326,6 +369,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this many seconds without a request (a working day, by default), not
+# two weeks after sign-in: SlidingSessionMiddleware renews it while it is in use.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
+# Seconds between renewals of a session in use: renewing on every request would write the
+# session row on every page view.
+SESSION_RENEW_AFTER = env.int("SESSION_RENEW_AFTER", default=5 * 60)
+
+# Scripts, styles, images and frames from this site only: no inline script, no inline style
+# (Trix's own style element carries the page's nonce), no plugins. Evidence files served
+# inline set their own, stricter policy (evidence/serving.py), which this does not replace.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", csp_constants.NONCE],
+        # Bootstrap draws its form and close icons as data: SVGs from its stylesheet.
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

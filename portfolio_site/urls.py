@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("portfolio_site.notifications.urls")),
     path("audit/", include("portfolio_site.audit.urls")),
     path("exports/", include("portfolio_site.exports.urls")),
+    path("people/", include("people.urls")),
     path("", include("evidence.urls")),
     path("", include("processes.urls")),
     path("admin/", admin.site.urls),

@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 
 from criteria.models import Qualification, Unit
-from portfolio_site.accounts.models import Centre
+from portfolio_site.accounts.models import Centre, Membership, Role
 
 
 class PortfolioStatus(models.TextChoices):
@@ -104,3 +105,15 @@ class Portfolio(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} - {self.qualification}"
+
+    @cached_property
+    def learner_uln(self) -> str:
+        """The learner's ULN, kept on their learner role at the centre (one per person)."""
+        return (
+            Membership.objects.filter(
+                user=self.learner_id, centre=self.centre_id, role=Role.LEARNER
+            )
+            .values_list("uln", flat=True)
+            .first()
+            or ""
+        )

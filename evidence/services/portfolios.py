@@ -51,6 +51,9 @@ def portfolio_enrol(
     iqa: User | None = None,
     chosen_units: Iterable[Unit] = (),
     enrolled_by: User | None = None,
+    registration_number: str = "",
+    registered_on: datetime.date | None = None,
+    employer: str = "",
 ) -> Portfolio:
     """Enrol a learner on a qualification at a centre, with their assessor and IQA."""
     chosen_units = list(chosen_units)
@@ -62,6 +65,9 @@ def portfolio_enrol(
         iqa=iqa,
         start_date=start_date,
         planned_end_date=planned_end_date,
+        registration_number=registration_number.strip(),
+        registered_on=registered_on,
+        employer=employer.strip(),
     )
     _check_enrolment(portfolio, chosen_units)
     portfolio.save()
@@ -87,7 +93,17 @@ def portfolio_update(
     its place in the portfolio.
     """
     locked = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
-    allowed = {"qualification", "assessor", "iqa", "start_date", "planned_end_date", "status"}
+    allowed = {
+        "qualification",
+        "assessor",
+        "iqa",
+        "start_date",
+        "planned_end_date",
+        "status",
+        "registration_number",
+        "registered_on",
+        "employer",
+    }
     unexpected = set(fields) - allowed
     if unexpected:
         raise TypeError(f"portfolio_update cannot change {', '.join(sorted(unexpected))}")
@@ -128,5 +144,7 @@ def portfolio_update(
         assessor=locked.assessor_id or 0,
         iqa=locked.iqa_id or 0,
         units=sorted(unit.code for unit in chosen_units),
+        registration_number=locked.registration_number,
+        employer=locked.employer,
     )
     return locked

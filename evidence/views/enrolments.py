@@ -10,6 +10,7 @@ from evidence.forms import PortfolioForm
 from evidence.views import posted
 
 _FIELDS = ("qualification", "assessor", "iqa", "start_date", "planned_end_date")
+_LEARNER_RECORD = ("registration_number", "registered_on", "employer")
 
 
 def portfolio_create(request: HttpRequest, centre_code: str) -> HttpResponse:
@@ -23,7 +24,8 @@ def portfolio_create(request: HttpRequest, centre_code: str) -> HttpResponse:
                 learner=form.cleaned_data["learner"],
                 centre=centre,
                 chosen_units=form.cleaned_data["chosen_units"],
-                **{name: form.cleaned_data[name] for name in _FIELDS},
+                enrolled_by=request.user,
+                **{name: form.cleaned_data[name] for name in (*_FIELDS, *_LEARNER_RECORD)},
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -52,7 +54,8 @@ def portfolio_edit(request: HttpRequest, portfolio_id: int) -> HttpResponse:
                 portfolio=portfolio,
                 chosen_units=form.cleaned_data["chosen_units"],
                 status=form.cleaned_data["status"],
-                **{name: form.cleaned_data[name] for name in _FIELDS},
+                changed_by=request.user,
+                **{name: form.cleaned_data[name] for name in (*_FIELDS, *_LEARNER_RECORD)},
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from portfolio_site.accounts.validators import validate_uln
+
 
 class User(AbstractUser):
     """A person who signs in. What they may do depends on their memberships, not on flags here.
@@ -69,6 +71,14 @@ class Centre(models.Model):
         help_text="The number an awarding organisation gave this centre, if known.",
     )
     address = models.TextField(blank=True, help_text="Postal address, as it goes on documents.")
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text=(
+            "Assessors, IQAs, centre admins and EQAs of this centre must sign in with a code "
+            "from an authenticator app as well as their password."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -113,7 +123,7 @@ class Membership(models.Model):
         help_text="The day this person left the role (it then grants nothing).",
     )
     # Learners only: the Unique Learner Number from the Learning Records Service.
-    uln = models.CharField("ULN", max_length=10, blank=True)
+    uln = models.CharField("ULN", max_length=10, blank=True, validators=[validate_uln])
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
