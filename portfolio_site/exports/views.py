@@ -23,6 +23,26 @@ from portfolio_site.exports.models import ExportJob
 logger = logging.getLogger(__name__)
 
 
+# The largest primary key the database holds (a signed 64-bit BigAutoField). A bigger number
+# can name nothing, and SQLite cannot even bind it as a query parameter (OverflowError).
+_LARGEST_ID = 2**63 - 1
+
+
+def _ids(values: list[str], *, missing: str) -> set[int]:
+    """The ids in ``values`` (empty strings skipped); 404 saying ``missing`` if any is not the
+    decimal number of a row that could exist."""
+    ids = set()
+    for value in values:
+        if not value:
+            continue
+        # The length first: Python refuses to convert a string of over 4,300 digits.
+        digits = value.isascii() and value.isdigit() and len(value) <= len(str(_LARGEST_ID))
+        if not digits or not 0 < int(value) <= _LARGEST_ID:
+            raise Http404(missing)
+        ids.add(int(value))
+    return ids
+
+
 def _job_list(jobs: list[ExportJob], poll_url: str, **context) -> dict:
     return {
         "jobs": jobs,
@@ -107,10 +127,7 @@ def centre_exports(request: HttpRequest, centre_code: str) -> HttpResponse:
     """The centre's portfolios with checkboxes; "Export selected" makes one job each."""
     centre = permissions.access_centre_to_export(request.user, centre_code)
     if request.method == "POST":
-        try:
-            ids = {int(value) for value in request.POST.getlist("portfolio")}
-        except ValueError:
-            raise Http404("No such portfolio.") from None
+        ids = _ids(request.POST.getlist("portfolio"), missing="No such portfolio.")
         if not ids:
             messages.error(request, "Choose at least one portfolio to export.")
             return redirect("exports:centre-exports", centre.code)
@@ -136,10 +153,7 @@ def centre_exports(request: HttpRequest, centre_code: str) -> HttpResponse:
 def centre_export_jobs(request: HttpRequest, centre_code: str) -> HttpResponse:
     """Several exports at once (a bulk export), their progress polled in one request."""
     centre = permissions.access_centre_to_export(request.user, centre_code)
-    try:
-        ids = {int(value) for value in request.GET.get("ids", "").split(",") if value}
-    except ValueError:
-        raise Http404("No such export.") from None
+    ids = _ids(request.GET.get("ids", "").split(","), missing="No such export.")
     if not ids:
         return redirect("exports:centre-exports", centre.code)
     jobs = permissions.access_centre_jobs(request.user, centre, ids)
