@@ -162,6 +162,14 @@ MATRIX: dict[str, Page] = {
         get=everyone(),
     ),
     "password_reset_complete": Page(get=everyone()),
+    # Two-factor sign-in: one's own (nobody in the world has it set up, nor is required to).
+    "two_factor": Page(get=signed_in()),
+    "two_factor_setup": Page(get=signed_in(), post=signed_in()),
+    "two_factor_verify": Page(get=signed_in(), post=signed_in()),  # not set up: sent on
+    "two_factor_recovery_codes": Page(get=WRONG_METHOD, post=signed_in()),
+    "two_factor_disable": Page(get=WRONG_METHOD, post=signed_in()),
+    # A centre's requirement: its admins only.
+    "centre_two_factor": Page(centre, get=WRONG_METHOD, post=only("admin")),
     # --- Catalogue: every signed-in user ------------------------------------------------------
     "criteria:qualification-list": Page(get=signed_in()),
     "criteria:qualification-detail": Page(

@@ -14,6 +14,7 @@ from evidence.models import MappingDecision, SignOffKind
 from evidence.views import posted
 from portfolio_site.accounts.models import Role
 from portfolio_site.accounts.permissions import role_required
+from portfolio_site.accounts.two_factor import users_with_two_factor
 
 
 @role_required(Role.IQA)
@@ -110,13 +111,20 @@ def eqa_access(request: HttpRequest, centre_code: str) -> HttpResponse:
                 f"{form.cleaned_data['expires_on']:%-d %B %Y}.",
             )
             return redirect("evidence:eqa-access", centre.code)
+    grants = list(selectors.eqa_grants_at(centres=[centre]))
+    eqas = list(form.fields["eqa"].queryset)
     return render(
         request,
         "evidence/eqa_access.html",
         {
             "form": form,
             "centre": centre,
-            "grants": selectors.eqa_grants_at(centres=[centre]),
+            "grants": grants,
+            "eqas": eqas,
+            # Whether each EQA signs in with a code as well as a password.
+            "two_factor_ids": users_with_two_factor(
+                {user.pk for user in eqas} | {grant.eqa_id for grant in grants}
+            ),
             "today": timezone.localdate(),
         },
     )

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.template import loader
 
@@ -24,3 +25,22 @@ class QueuedPasswordResetForm(PasswordResetForm):
             else None
         )
         send_email.delay(subject=subject, body=body, to=[to_email], html_body=html_body)
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app (or, when verifying, a recovery code)."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class CentreTwoFactorForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        required=False,
+        label="Require two-factor sign-in for assessors, IQAs, centre admins and EQAs",
+    )

@@ -5,9 +5,9 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
-from portfolio_site.accounts.models import Membership, Role
+from portfolio_site.accounts.models import Centre, Membership, Role
 
 _ROLES_CACHE_ATTRIBUTE = "_nvq_active_roles"
 
@@ -61,3 +61,17 @@ def role_required(role: Role) -> Callable:
         return wrapped
 
     return decorator
+
+
+def access_centre_as_admin(user, centre_code: str) -> Centre:
+    """The centre with ``centre_code`` if ``user`` is an admin of it in force; else 404, so a
+    guessed code says nothing about which centres exist."""
+    centre = Centre.objects.filter(
+        code=centre_code,
+        pk__in=Membership.objects.active()
+        .filter(user=user.pk, role=Role.CENTRE_ADMIN)
+        .values("centre"),
+    ).first()
+    if centre is None:
+        raise Http404("No such centre among those you administer.")
+    return centre

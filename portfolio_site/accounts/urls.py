@@ -37,4 +37,19 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # Two-factor sign-in (views.py; the rules are in two_factor.py).
+    path("two-factor/", views.two_factor_status, name="two_factor"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path(
+        "two-factor/recovery-codes/",
+        views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("two-factor/off/", views.two_factor_disable, name="two_factor_disable"),
+    path(
+        "centres/<slug:centre_code>/two-factor/",
+        views.centre_two_factor,
+        name="centre_two_factor",
+    ),
 ]
