@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pillow_heif
 from django.conf import settings
-from PIL import Image, ImageOps
+from PIL import ImageOps
+
+from evidence.images import open_image
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ DISPLAY_FOLDER = "display"
 
 
 class NoDisplayCopy(Exception):
-    """The photo could not be decoded (damaged, or larger than Pillow will open)."""
+    """The photo could not be decoded (damaged, or over MAX_IMAGE_PIXELS)."""
 
 
 def needs_display_copy(content_type: str) -> bool:
@@ -63,7 +65,9 @@ def display_copy(*, file_id: int, sha256: str, original: Path) -> Path:
 
 
 def jpeg_for_display(data: bytes, *, max_pixels: int = DISPLAY_MAX_PIXELS) -> bytes:
-    with Image.open(io.BytesIO(data)) as image:
+    # open_image refuses a photo over MAX_IMAGE_PIXELS before decoding it (ImageTooLarge,
+    # which display_copy turns into NoDisplayCopy like any photo it cannot decode).
+    with open_image(data) as image:
         upright = ImageOps.exif_transpose(image)
         upright.thumbnail((max_pixels, max_pixels))
         buffer = io.BytesIO()

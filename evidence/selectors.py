@@ -18,6 +18,7 @@ from evidence.models import (
     OPEN_STATUSES,
     CriterionMapping,
     EqaGrant,
+    EvidenceFile,
     EvidenceItem,
     EvidenceStatus,
     IqaSample,
@@ -815,3 +816,13 @@ def iqa_recent_samples(*, iqa: User, limit: int = 15) -> QuerySet[IqaSample]:
     return IqaSample.objects.filter(iqa=iqa).select_related(
         "assessor", "portfolio__learner", "unit"
     )[:limit]
+
+
+def damaged_files(portfolio: Portfolio) -> list[EvidenceFile]:
+    """The portfolio's evidence files the fixity check found changed or missing, removed ones
+    too (an earlier submission may still name them), with their items."""
+    return list(
+        EvidenceFile.all_objects.filter(item__portfolio=portfolio, damaged_at__isnull=False)
+        .select_related("item")
+        .order_by("damaged_at", "pk")
+    )

@@ -11,6 +11,7 @@ plays video and audio only through range requests, and every browser needs them 
 """
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from django.utils.http import content_disposition_header
 from evidence import photos
 from evidence.file_types import download_name
 from evidence.models import EvidenceFile
+from evidence.services import fixity
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +52,22 @@ def evidence_file_response(
                 evidence_file.pk,
                 evidence_file.file.name,
             )
+            fixity.file_verify(evidence_file=evidence_file, during="a download")
             raise Http404("The file is missing from storage.") from None
+        size = os.fstat(stream.fileno()).st_size
+        if size != evidence_file.size:
+            # Not the bytes that were uploaded (a shorter file would leave a client waiting for
+            # the recorded length): the fixity check marks it damaged, and the length sent is
+            # what is actually there.
+            fixity.file_verify(evidence_file=evidence_file, during="a download")
+    else:
+        size = evidence_file.size
     return protected_file_response(
         request,
         stream,
         storage_name=evidence_file.file.name,
         content_type=evidence_file.content_type,
-        size=evidence_file.size,
+        size=size,
         filename=download_name(evidence_file.original_name, evidence_file.content_type),
         inline=inline,
     )

@@ -20,6 +20,7 @@ from evidence.models.items import (
     EvidenceItem,
     EvidenceKind,
     EvidenceStatus,
+    FileDamage,
     Submission,
     evidence_file_path,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "EvidenceItem",
     "EvidenceKind",
     "EvidenceStatus",
+    "FileDamage",
     "ImmutableRow",
     "IqaSample",
     "MappingDecision",

@@ -130,6 +130,11 @@ def evidence_file_path(instance: "EvidenceFile", filename: str) -> str:
     return f"evidence/{instance.item.portfolio_id}/{uuid.uuid4().hex}.{extension}"
 
 
+class FileDamage(models.TextChoices):
+    CHANGED = "changed", "does not match its recorded hash"
+    MISSING = "missing", "is missing from storage"
+
+
 class CurrentFileManager(models.Manager):
     """Files not removed from the item."""
 
@@ -154,6 +159,11 @@ class EvidenceFile(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Fixity (evidence.services.fixity): when the stored bytes last hashed to ``sha256``, and
+    # when they were found not to (changed or missing). A damaged file cannot be signed off.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    damaged_at = models.DateTimeField(null=True, blank=True)
+    damage = models.CharField(max_length=20, blank=True, choices=FileDamage.choices)
 
     # item.files and EvidenceFile.objects show the current files; all_objects includes the
     # removed ones, for history and for downloading what an earlier submission held.
@@ -172,10 +182,26 @@ class EvidenceFile(models.Model):
                 condition=Q(removed_at__isnull=True),
                 name="evidence_file_once_per_item",
             ),
+            models.CheckConstraint(
+                condition=(Q(damaged_at__isnull=True) & Q(damage=""))
+                | (Q(damaged_at__isnull=False) & Q(damage__in=FileDamage.values)),
+                name="evidence_file_damage_recorded",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_damaged(self) -> bool:
+        return self.damaged_at is not None
+
+    @property
+    def damage_message(self) -> str:
+        """What a page says about a damaged file; empty for an intact one."""
+        if not self.is_damaged:
+            return ""
+        return f"This file {self.get_damage_display()}: it cannot be signed off until restored."
 
     @property
     def shown_as_copy(self) -> bool:

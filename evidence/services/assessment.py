@@ -16,6 +16,7 @@ from django.utils import timezone
 from criteria.models import AssessmentCriterion, Unit
 from evidence import selectors
 from evidence.models import (
+    EvidenceFile,
     EvidenceItem,
     EvidenceStatus,
     MappingDecision,
@@ -28,6 +29,7 @@ from evidence.models import (
     SignOffKind,
     Submission,
 )
+from evidence.services import fixity
 from evidence.services.common import (
     AlreadyDecided,
     EvidenceLocked,
@@ -345,11 +347,67 @@ def _criterion_payload(portfolio: Portfolio, criterion: AssessmentCriterion, dec
     }
 
 
-@transaction.atomic
+def _file_ids_behind(decisions: Iterable[MappingDecision]) -> set[int]:
+    """The evidence files the submissions behind ``decisions`` hold (what a signature names)."""
+    return {
+        entry["id"]
+        for decision in decisions
+        for entry in decision.review.submission.snapshot.get("files", [])
+        if "id" in entry
+    }
+
+
+def _verify_files_behind(decisions: Iterable[MappingDecision]) -> None:
+    """Hash every file a sign-off would name, now: a changed or missing file is marked damaged
+    (and committed as such) before the sign-off's own transaction starts, so that refusing the
+    sign-off does not roll the marking back."""
+    ids = _file_ids_behind(decisions)
+    files = EvidenceFile.all_objects.filter(pk__in=ids).select_related(
+        "item__portfolio__centre", "item__portfolio__learner"
+    )
+    fixity.files_verify(files, during="sign-off")
+
+
+def _refuse_damaged_files(decisions: Iterable[MappingDecision], *, signing: str) -> None:
+    """ValidationError if any file behind ``decisions`` is marked damaged."""
+    damaged = list(
+        EvidenceFile.all_objects.filter(
+            pk__in=_file_ids_behind(decisions), damaged_at__isnull=False
+        ).select_related("item")
+    )
+    if damaged:
+        names = "; ".join(
+            f"“{evidence_file.original_name}” in “{evidence_file.item.title}” "
+            f"{evidence_file.get_damage_display()}"
+            for evidence_file in damaged
+        )
+        raise ValidationError(
+            f"Not signed off: {signing} rests on a damaged evidence file ({names}). What "
+            "would be signed is not what was submitted, so nothing was signed. The centre's "
+            "administrator has been told; sign off again once the file is restored."
+        )
+
+
 def criteria_sign_off(
     *, portfolio: Portfolio, assessor: User, criterion_ids: Iterable[int], declared: bool
 ) -> list[SignOff]:
-    """Sign off criteria that accepted evidence meets, one signature each."""
+    """Sign off criteria that accepted evidence meets, one signature each. Every file behind
+    them is hashed first (fixity); a damaged one refuses the sign-off."""
+    criterion_ids = sorted(set(criterion_ids))
+    if portfolio.assessor_id == assessor.pk:
+        ready = selectors.sign_off_candidates(portfolio)
+        _verify_files_behind(
+            decision for criterion_id in criterion_ids for decision in ready.get(criterion_id, [])
+        )
+    return _criteria_sign_off(
+        portfolio=portfolio, assessor=assessor, criterion_ids=criterion_ids, declared=declared
+    )
+
+
+@transaction.atomic
+def _criteria_sign_off(
+    *, portfolio: Portfolio, assessor: User, criterion_ids: list[int], declared: bool
+) -> list[SignOff]:
     locked = _lock_portfolio(portfolio)
     _require_assessor(locked, assessor)
     criterion_ids = sorted(set(criterion_ids))
@@ -371,6 +429,10 @@ def criteria_sign_off(
         raise ValidationError(
             f"Not signed off: {numbers or 'unknown criteria'} "
             "(already signed off, or no accepted evidence meets them yet). Nothing was signed."
+        )
+    for criterion_id in criterion_ids:
+        _refuse_damaged_files(
+            ready[criterion_id], signing=f"criterion {ready[criterion_id][0].criterion.number}"
         )
     sign_offs = []
     for criterion_id in criterion_ids:
@@ -401,9 +463,29 @@ def criteria_sign_off(
     return sign_offs
 
 
-@transaction.atomic
+def _unit_decisions(portfolio: Portfolio, unit: Unit) -> list[MappingDecision]:
+    """The decisions behind the unit's criterion sign-offs in force."""
+    return list(
+        MappingDecision.objects.filter(
+            sign_offs__in=SignOff.objects.active().filter(
+                portfolio=portfolio, kind=SignOffKind.CRITERION, criterion__outcome__unit=unit
+            )
+        )
+        .select_related("review__submission", "criterion")
+        .distinct()
+    )
+
+
 def unit_sign_off(*, portfolio: Portfolio, unit: Unit, assessor: User, declared: bool) -> SignOff:
-    """Sign a unit off once every one of its criteria is; the learner countersigns next."""
+    """Sign a unit off once every one of its criteria is; the learner countersigns next.
+    Every file behind its criteria is hashed first (fixity); a damaged one refuses it."""
+    if portfolio.assessor_id == assessor.pk:
+        _verify_files_behind(_unit_decisions(portfolio, unit))
+    return _unit_sign_off(portfolio=portfolio, unit=unit, assessor=assessor, declared=declared)
+
+
+@transaction.atomic
+def _unit_sign_off(*, portfolio: Portfolio, unit: Unit, assessor: User, declared: bool) -> SignOff:
     locked = _lock_portfolio(portfolio)
     _require_assessor(locked, assessor)
     if unit.pk not in selectors.portfolio_units_queryset(locked).values_list("pk", flat=True):
@@ -428,6 +510,7 @@ def unit_sign_off(*, portfolio: Portfolio, unit: Unit, assessor: User, declared:
         raise ValidationError(
             f"Sign off every criterion of {unit} first (still open: {', '.join(missing)})."
         )
+    _refuse_damaged_files(_unit_decisions(locked, unit), signing=f"the unit {unit}")
     signature = create_signature(
         signer=assessor,
         role=SignatureRole.ASSESSOR,

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from evidence import file_types, photos, selectors
+from evidence import file_types, images, photos, selectors
 from evidence.models import (
     WITNESS_FIELDS,
     CriterionMapping,
@@ -184,7 +184,16 @@ def evidence_file_add(
     Raises RejectedFile (nothing is stored) or EvidenceLocked.
     """
     name = file_types.check_file_name(name_as_sent or uploaded.name)
-    accepted = file_types.check_file_content(Path(uploaded.temporary_file_path()), name=name)
+    path = Path(uploaded.temporary_file_path())
+    accepted = file_types.check_file_content(path, name=name)
+    try:
+        images.check_image_pixels(path, content_type=accepted.content_type)
+    except images.ImageTooLarge as error:
+        raise file_types.RejectedFile(
+            f"“{name}” is {error}. An image that large takes too much memory to show or "
+            "export. Save a smaller copy (a phone's or camera's normal size is well within "
+            "the limit) and upload that."
+        ) from None
     return _store_file(
         item,
         name=name,

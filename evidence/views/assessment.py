@@ -21,7 +21,7 @@ from evidence.forms import (
     parse_review_post,
 )
 from evidence.models import EvidenceStatus, ReviewOutcome
-from evidence.services import AlreadyDecided, EvidenceLocked
+from evidence.services import AlreadyDecided, EvidenceLocked, fixity
 from evidence.views import posted
 
 
@@ -38,6 +38,9 @@ def item_review(request: HttpRequest, item_id: int) -> HttpResponse:
         )
         return redirect("evidence:item-detail", item.pk)
     item = selectors.evidence_item_detail(item.pk)
+    # The assessor judges these bytes: check them against their recorded hashes first, so a
+    # changed file is shown as damaged instead of previewed as the evidence.
+    fixity.files_verify(item.files.all(), during="the assessor's review")
     mappings = list(item.mappings.all())
     form = ReviewForm(posted(request))
     decisions = {}
@@ -171,11 +174,14 @@ def sign_offs(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = permissions.access_portfolio(request.user, portfolio_id)
     is_assessor = portfolio.assessor_id == request.user.pk
     is_learner = portfolio.learner_id == request.user.pk
+    damaged_files = selectors.damaged_files(portfolio)
     return render(
         request,
         "evidence/sign_offs.html",
         {
             "portfolio": portfolio,
+            "damaged_files": damaged_files,
+            "damaged_item_ids": {evidence_file.item_id for evidence_file in damaged_files},
             "units": selectors.sign_off_overview(portfolio),
             "is_assessor": is_assessor,
             "is_learner": is_learner,

@@ -10,7 +10,6 @@ project's static files and this portfolio's evidence (exports.fetcher), and writ
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from evidence.models import (
     SignOffKind,
 )
 from evidence.narrative import sanitise_narrative
+from evidence.services import fixity
 from portfolio_site.exports import selectors
 from portfolio_site.exports.fetcher import (
     RASTER_CONTENT_TYPES,
@@ -47,7 +47,6 @@ PDF_VARIANT = "pdf/a-3u"
 STYLESHEET = "css/print-portfolio.css"
 # PDF/A-3 says how an embedded file relates to the document: these are its sources.
 ATTACHMENT_RELATIONSHIP = "Source"
-HASH_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ class RenderResult:
 
 class FileState:
     PRESENT = "present"
+    # The same values as evidence.models.FileDamage, which the fixity check records.
     MISSING = "missing"  # not in storage, or not readable
     CHANGED = "changed"  # in storage, but its bytes no longer hash to the recorded SHA-256
 
@@ -214,11 +214,15 @@ def prepare_document(
         )
         for number, item in enumerate(record.items, start=1)
     ]
+    checks: list[fixity.FixityResult] = []
     for entry in items:
         entry.files = [
-            _check_file(evidence_file, entry.reference, verify_hash=attach_originals)
+            _check_file(evidence_file, entry.reference, checks=checks)
             for evidence_file in entry.item.document_files
         ]
+    # Every file read is hashed (fixity): a changed or missing one is marked damaged for the
+    # whole application, not only in this document.
+    fixity.fixity_record_many(checks, during="export")
     all_files = [file_entry for entry in items for file_entry in entry.files]
     references = {entry.item.pk: entry.reference for entry in items}
     _label_evidence(record, items, references)
@@ -272,30 +276,26 @@ def prepare_document(
     )
 
 
-def _check_file(evidence_file: EvidenceFile, item_reference: str, *, verify_hash: bool):
-    """Where the file is and whether it can be read (and, when it is to be attached, whether
-    it still has the bytes that were recorded)."""
+def _check_file(evidence_file: EvidenceFile, item_reference: str, *, checks: list):
+    """Where the file is and whether it can be read and still has the bytes that were
+    recorded. The hash check's outcome is appended to ``checks`` for recording."""
     entry = FileEntry(file=evidence_file, item_reference=item_reference, path=None)
     try:
         path = Path(evidence_file.file.path).resolve(strict=True)
         media_root = Path(settings.MEDIA_ROOT).resolve()
         if media_root not in path.parents:
             raise FileNotFoundError("outside MEDIA_ROOT")
-        with path.open("rb") as stored:
-            if verify_hash and evidence_file.removed_at is None:
-                digest = hashlib.sha256()
-                while chunk := stored.read(HASH_CHUNK_BYTES):
-                    digest.update(chunk)
-                if digest.hexdigest() != evidence_file.sha256:
-                    entry.state = FileState.CHANGED
-                    return entry
-            else:
-                stored.read(1)
     except (OSError, ValueError) as error:
         logger.warning(
             "Evidence file %s (%s) cannot be read: %s", evidence_file.pk, item_reference, error
         )
+        checks.append(fixity.FixityResult(evidence_file=evidence_file, state=FileState.MISSING))
         entry.state = FileState.MISSING
+        return entry
+    result = fixity.file_hash_state(evidence_file)
+    checks.append(result)
+    if result.state != fixity.INTACT:
+        entry.state = result.state
         return entry
     entry.path = path
     return entry

@@ -23,6 +23,7 @@ from urllib.request import DataHandler, Request
 from django.conf import settings
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from evidence.images import open_image
 from evidence.photos import NEEDS_DISPLAY_COPY
 
 logger = logging.getLogger(__name__)
@@ -150,9 +151,11 @@ def print_sized_image(data: bytes, content_type: str) -> tuple[bytes, str]:
     """The image at a size for print: rotated as the camera held it, at most
     PRINT_IMAGE_MAX_PIXELS on its long side; photos as JPEG, images with transparency as PNG.
     A small image comes back as it is."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
-    with Image.open(io.BytesIO(data)) as image:
+    # Over MAX_IMAGE_PIXELS: ImageTooLarge before any pixel is decoded; WeasyPrint leaves the
+    # picture out (fetcher errors are refusals) and the file stays listed in the manifest.
+    with open_image(data) as image:
         oriented = image.getexif().get(0x0112, 1) != 1
         too_big = max(image.size) > PRINT_IMAGE_MAX_PIXELS or len(data) > PRINT_IMAGE_MAX_BYTES
         if not (too_big or oriented or content_type in ALWAYS_REENCODED):

@@ -214,6 +214,14 @@ def readable_error(error: Exception) -> str:
     """Words for the page, never a traceback (that goes to the log)."""
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
+    if isinstance(error, MemoryError):
+        limit = settings.EXPORT_MEMORY_LIMIT_BYTES
+        within = f" (the limit is {limit / 1024**3:.1f} GB)" if limit > 0 else ""
+        return (
+            f"The export ran out of memory{within} and was stopped. A very large picture or "
+            "document in the portfolio is the likely cause: replace it with a smaller copy and "
+            "try again, or tell your centre's administrator."
+        )
     if isinstance(error, OSError):
         return (
             "The export could not be written to disk "
