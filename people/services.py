@@ -421,6 +421,8 @@ def invitation_send(*, user: User, centre: Centre, invited_by: User | None) -> I
         target=user,
         expires_at=invitation.expires_at.isoformat(),
     )
+    # Only on the object returned here (for the caller's tests and scripts): never stored.
+    invitation.token = token
     return invitation
 
 

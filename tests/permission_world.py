@@ -41,7 +41,8 @@ from evidence.models import (
     SignOffKind,
 )
 from evidence.services.witness import witness_token
-from portfolio_site.accounts.models import Centre, Role, User
+from people import services as people_services
+from portfolio_site.accounts.models import Centre, Invitation, Membership, Role, User
 from portfolio_site.exports.models import ExportJob, ExportStatus
 from portfolio_site.notifications.models import Notification
 from processes import services as process_services
@@ -102,6 +103,9 @@ class World:
     notification: Notification  # the learner's
     password_reset_uidb64: str  # a valid reset link for someone who forgot their password
     password_reset_token: str
+    membership: Membership  # the home learner's role at the home centre
+    invitation: Invitation  # an open invitation for someone new at the home centre
+    invitation_token: str
 
 
 def _enrol(*, learner: User, centre: Centre, assessor: User, iqa: User) -> Portfolio:
@@ -288,6 +292,18 @@ def build_world() -> World:
     assert notification is not None, "the services above notify the learner"
 
     forgetful = UserFactory(username="forgetful")  # never logs in, so the token stays valid
+    invitation = people_services.person_add(
+        centre=home,
+        email="newcomer@example.org",
+        first_name="New",
+        last_name="Comer",
+        roles=[Role.ASSESSOR],
+        added_by=users["admin"],
+        invite=False,
+    )[0]
+    invitation = people_services.invitation_send(
+        user=invitation, centre=home, invited_by=users["admin"]
+    )
     return World(
         users=users,
         home=home,
@@ -311,4 +327,7 @@ def build_world() -> World:
         notification=notification,
         password_reset_uidb64=urlsafe_base64_encode(force_bytes(forgetful.pk)),
         password_reset_token=default_token_generator.make_token(forgetful),
+        membership=Membership.objects.get(user=users["learner"], centre=home, role=Role.LEARNER),
+        invitation=invitation,
+        invitation_token=invitation.token,
     )

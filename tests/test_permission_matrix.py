@@ -20,8 +20,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from portfolio_site.accounts.models import Role
+from portfolio_site.accounts.models import Membership, Role
 from tests.factories import CentreFactory, UserFactory, member
 from tests.permission_world import ACTORS, World, build_world
 
@@ -140,6 +141,14 @@ def process_map(world: World) -> dict:
 
 def version(world: World) -> dict:
     return {"version_id": world.process_version.pk}
+
+
+def person(world: World) -> dict:
+    return {"centre_code": world.home.code, "person_id": world.users["learner"].pk}
+
+
+def membership(world: World) -> dict:
+    return {"membership_id": world.membership.pk}
 
 
 def job(world: World) -> dict:
@@ -286,6 +295,25 @@ MATRIX: dict[str, Page] = {
         post=WRONG_METHOD,
         query=lambda world: {"ids": world.export_job.pk},
     ),
+    # --- People: a centre's admins run them; to everyone else they do not exist ---------------
+    "people:list": Page(centre, get=only("admin"), post=WRONG_METHOD),
+    "people:add": Page(centre, get=only("admin"), post=only("admin")),
+    "people:centre-settings": Page(centre, get=only("admin"), post=only("admin")),
+    "people:reassign": Page(centre, get=only("admin"), post=only("admin")),
+    "people:person": Page(person, get=only("admin"), post=WRONG_METHOD),
+    "people:person-edit": Page(person, get=only("admin"), post=only("admin")),
+    "people:role-add": Page(person, get=WRONG_METHOD, post=only("admin")),
+    "people:invite": Page(person, get=WRONG_METHOD, post=only("admin")),
+    "people:invitation-cancel": Page(
+        lambda world: {"invitation_id": world.invitation.pk}, get=WRONG_METHOD, post=only("admin")
+    ),
+    "people:membership-suspend": Page(membership, get=WRONG_METHOD, post=only("admin")),
+    "people:membership-reactivate": Page(membership, get=WRONG_METHOD, post=only("admin")),
+    "people:membership-end": Page(membership, get=only("admin"), post=only("admin")),
+    # The invited person has no password yet: the emailed link is the permission.
+    "people:invitation-accept": Page(
+        lambda world: {"token": world.invitation_token}, get=everyone(), post=everyone()
+    ),
     # --- Exports: the learner and the centre's admins; assessors, IQAs and EQAs read here ------
     "exports:portfolio-exports": Page(
         portfolio, get=in_portfolio("learner", "admin"), post=in_portfolio("learner", "admin")
@@ -430,6 +458,49 @@ def test_permission_matrix(catalogue, capsys):
     with capsys.disabled():
         print(f"\n{summary}")
     assert not mismatches, f"{summary}; {len(mismatches)} wrong:\n" + "\n".join(mismatches)
+
+
+# Whom a role that is no longer in force is compared with: the superuser with no centre role,
+# who is signed in, holds nothing, and so sees only what needs no role.
+STRANGER = "site-admin"
+
+
+@pytest.mark.parametrize("how", ["suspended", "left"])
+def test_suspended_and_left_roles_see_what_a_stranger_sees(catalogue, capsys, how):
+    """The readers of the home portfolio (its learner, assessor, IQA, EQA and the centre's
+    admin) with their home role suspended, or ended: every URL, GET and POST, answers each
+    of them as it answers a signed-in person with no role. Their own notification is still
+    theirs to open (it is about them, not the centre)."""
+    world = build_world()
+    readers = {name: world.users[name] for name in sorted(READERS)}
+    roles = Membership.objects.filter(centre=world.home, user__in=readers.values())
+    if how == "suspended":
+        roles.update(is_active=False)
+    else:
+        roles.update(ended_on=timezone.localdate())
+    actors = clients(world)
+    cookies = {name: SimpleCookie(client.cookies) for name, client in actors.items()}
+    mismatches, checked = [], 0
+    for name, page in MATRIX.items():
+        url = reverse(name, kwargs=page.kwargs(world))
+        query = page.query(world)
+        for method, expectation in page.expectations():
+            if STRANGER not in expectation:
+                continue  # a method refused before anyone's rights are looked at
+            for actor in readers:
+                expected = expectation[STRANGER]
+                if name == "notifications:open" and actor == "learner":
+                    expected = ALLOWED
+                answer = ask(actors[actor], cookies[actor], method, url, query)
+                checked += 1
+                if answer != expected:
+                    mismatches.append(
+                        f"{name} {method} {url} as {how} {actor}: expected {expected}, got {answer}"
+                    )
+    with capsys.disabled():
+        print(f"\n{how} roles: {checked} requests checked")
+    assert checked > 100
+    assert not mismatches, f"{len(mismatches)} wrong:\n" + "\n".join(mismatches)
 
 
 def test_django_admin_needs_a_staff_login(client):

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from evidence.views import posted
 from people import forms, permissions, selectors, services
@@ -27,6 +27,7 @@ def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+@require_safe
 def people_list(request: HttpRequest, centre_code: str) -> HttpResponse:
     centre = permissions.access_centre_as_admin(request.user, centre_code)
     search = request.GET.get("q", "").strip()[:100]
@@ -91,6 +92,7 @@ def person_add(request: HttpRequest, centre_code: str) -> HttpResponse:
     return render(request, "people/person_add.html", {"form": form, "centre": centre})
 
 
+@require_safe
 def person_detail(request: HttpRequest, centre_code: str, person_id: int) -> HttpResponse:
     centre, person = permissions.access_person(request.user, centre_code, person_id)
     roles = selectors.person_roles(centre=centre, person=person)
