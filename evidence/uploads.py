@@ -130,5 +130,14 @@ class UploadGuardMiddleware:
         else:
             response = HttpResponse(render_to_string("413.html", {"message": message}), status=413)
         # The unread body would otherwise be taken for the next request on this connection.
-        response["Connection"] = "close"
+        # wsgiref, which Django's development server (`make run`) is built on, refuses any
+        # hop-by-hop header from the application with an AssertionError, so the learner would
+        # get a 500 instead; that server reads and discards an unread body itself.
+        if not _server_is_wsgiref(request):
+            response["Connection"] = "close"
         return response
+
+
+def _server_is_wsgiref(request: HttpRequest) -> bool:
+    # wsgiref.simple_server.ServerHandler names itself "WSGIServer/0.2 CPython/3.x".
+    return request.META.get("SERVER_SOFTWARE", "").startswith("WSGIServer/")
