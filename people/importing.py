@@ -168,6 +168,7 @@ class ImportPlan:
     centre: Centre
     rows: list[PlannedRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # about the file as a whole
+    unreadable: bool = False  # not a spreadsheet this can read at all (else: column problems)
     applied: bool = False
     invited: int = 0
 
@@ -649,7 +650,7 @@ def import_plan(*, centre: Centre, content: bytes, filename: str) -> ImportPlan:
     try:
         plan.problems, plan.rows = read_rows(content, filename)
     except ImportFileError as error:
-        plan.problems = [str(error)]
+        plan.problems, plan.unreadable = [str(error)], True
         return plan
     if plan.problems:
         plan.rows = []  # without the columns right, no row can be read
