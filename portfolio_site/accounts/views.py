@@ -35,7 +35,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 def _next_or(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site: redirect() would take anything else ("123") for a view name to
+    # reverse, and fail with a 500.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -117,7 +117,10 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Export {job.reference} is queued again.")
     back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # A path on this site: redirect() would take anything else ("123") for a view name.
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
         return redirect(back)
     return redirect("exports:portfolio-exports", job.portfolio_id)
 
