@@ -11,10 +11,13 @@ import codecs
 import re
 import struct
 import unicodedata
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+import pikepdf
 
 
 class RejectedFile(Exception):
@@ -84,8 +87,19 @@ _MARKUP_TAG = re.compile(
     rb"[\s>/])"
 )
 _SCRIPT_URL = b"javascript:"
+# An event-handler attribute in any tag ("<img src=x onerror=...>", "<img/onerror=...>",
+# "<details open ontoggle=...>"): the way script runs without a <script> tag.
+_EVENT_HANDLER = re.compile(
+    rb"<[a-z][a-z0-9:-]{0,30}(?:[\s/][^<>]{0,256}?)?[\s/\"']on[a-z]{3,30}\s{0,8}="
+)
 _SCAN_CHUNK = 1024 * 1024
-_SCAN_OVERLAP = 64  # longer than any markup match, so none is split between two reads
+_SCAN_OVERLAP = 512  # longer than any markup match, so none is split between two reads
+# PNG text chunks: tEXt is stored as it is (and found by the scan of the file's bytes); zTXt
+# and iTXt may be zlib-compressed, so they are decompressed and scanned too, at most this much
+# of each: a few kilobytes of "zlib bomb" would otherwise inflate to gigabytes in memory.
+_PNG_TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt"}
+MAX_PNG_TEXT_BYTES = 8 * 1024 * 1024
+_INFLATE_PIECE = 64 * 1024
 # filetype recognises these from two or three bytes ("BM", "MZ", "ID3"), which ordinary text
 # can start with ("BMI readings ..."). A file that reads cleanly as text is text.
 _WEAK_SIGNATURES = {"image/bmp", "application/x-msdownload", "audio/mpeg"}
@@ -175,17 +189,23 @@ def check_file_content(path: Path, *, name: str) -> AcceptedType:
                 f"“{name}” is {_describe(kind)}, which a portfolio cannot accept. "
                 f"Upload {ACCEPTED_SUMMARY} files."
             )
+    markup_refused = RejectedFile(
+        f"“{name}” contains web page code (HTML or script) as well as "
+        f"{_article(accepted.label)}, so it cannot be stored safely. Save or export it "
+        "again from the program that made it, and upload that copy."
+    )
     if _contains_markup(path):
-        raise RejectedFile(
-            f"“{name}” contains web page code (HTML or script) as well as "
-            f"{_article(accepted.label)}, so it cannot be stored safely. Save or export it "
-            "again from the program that made it, and upload that copy."
-        )
-    if accepted.extension == "png" and not _png_ends_cleanly(path):
-        raise RejectedFile(
-            f"“{name}” has extra data hidden after the end of the image. Save the image "
-            "again (for example as a new PNG or JPEG) and upload that copy."
-        )
+        raise markup_refused
+    if accepted.extension == "png":
+        if not _png_ends_cleanly(path):
+            raise RejectedFile(
+                f"“{name}” has extra data hidden after the end of the image. Save the image "
+                "again (for example as a new PNG or JPEG) and upload that copy."
+            )
+        if _png_text_contains_markup(path, name=name):
+            raise markup_refused
+    if accepted.extension == "pdf":
+        _check_pdf_actions(path, name=name)
     return accepted
 
 
@@ -227,14 +247,199 @@ def _text_problem(path: Path) -> str | None:
 
 
 def _contains_markup(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return _pieces_contain_markup(iter(lambda: stream.read(_SCAN_CHUNK), b""))
+
+
+def _pieces_contain_markup(pieces: Iterable[bytes]) -> bool:
+    """Whether the bytes, read in pieces, hold markup anywhere, across piece boundaries too."""
+    previous_tail = b""
+    for piece in pieces:
+        lowered = (previous_tail + piece).lower()
+        if _SCRIPT_URL in lowered or _MARKUP_TAG.search(lowered) or _EVENT_HANDLER.search(lowered):
+            return True
+        previous_tail = lowered[-_SCAN_OVERLAP:]
+    return False
+
+
+def _png_text_contains_markup(path: Path, *, name: str) -> bool:
+    """Whether a tEXt, zTXt or iTXt chunk holds markup once decompressed. Precondition: the
+    PNG's chunks end cleanly (_png_ends_cleanly)."""
+    with path.open("rb") as stream:
+        stream.seek(8)
+        while True:
+            length, chunk_type = struct.unpack(">I4s", stream.read(8))
+            if chunk_type == b"IEND":
+                return False
+            end_of_chunk = stream.tell() + length + 4
+            if chunk_type in _PNG_TEXT_CHUNKS and _pieces_contain_markup(
+                _png_text(stream, chunk_type, length, name=name)
+            ):
+                return True
+            stream.seek(end_of_chunk)
+
+
+def _png_text(stream, chunk_type: bytes, length: int, *, name: str) -> Iterator[bytes]:
+    """The text of one text chunk, in pieces, decompressed if it is compressed. The stream
+    is at the chunk's data; ``length`` bytes of it are the chunk's."""
+    remaining = length
+
+    def read(size: int) -> bytes:
+        nonlocal remaining
+        piece = stream.read(min(remaining, size))
+        remaining -= len(piece)
+        return piece
+
+    # The header: a keyword, and for iTXt flags, a language tag and a translated keyword
+    # (UTF-8, of any length), so it is read until it parses or the chunk ends.
+    head = read(1024)
+    while (header := _png_text_header(chunk_type, head)) is None and remaining > 0:
+        if len(head) > MAX_PNG_TEXT_BYTES:
+            raise RejectedFile(_png_text_too_large(name))
+        head += read(_INFLATE_PIECE)
+    # A header that does not parse is scanned as it stands, as a viewer cannot show it.
+    text_start, compressed = header or (0, False)
+    yield head[:text_start]  # the keywords are text a viewer may show, too
+
+    def raw_pieces() -> Iterator[bytes]:
+        yield head[text_start:]
+        while piece := read(_INFLATE_PIECE):
+            yield piece
+
+    if not compressed:
+        yield from raw_pieces()
+        return
+    inflater = zlib.decompressobj()
+    inflated = 0
+    try:
+        for piece in raw_pieces():
+            data = piece
+            # max_length bounds each step's output, so memory stays at one piece however
+            # far the data would inflate.
+            while data and not inflater.eof:
+                out = inflater.decompress(data, _INFLATE_PIECE)
+                inflated += len(out)
+                if inflated > MAX_PNG_TEXT_BYTES:
+                    raise RejectedFile(_png_text_too_large(name))
+                yield out
+                data = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+    except zlib.error:
+        # Text that does not decompress is not shown by any viewer, so it runs nothing.
+        return
+
+
+def _png_text_header(chunk_type: bytes, head: bytes) -> tuple[int, bool] | None:
+    """(where the text starts, whether it is compressed), or None if ``head`` does not yet
+    hold the whole header."""
+    keyword_end = head.find(b"\x00")
+    if chunk_type == b"tEXt":
+        return 0, False  # all of it is shown (keyword and text): scan it all
+    if keyword_end < 0:
+        return None
+    if chunk_type == b"zTXt":
+        return (keyword_end + 2, True) if len(head) >= keyword_end + 2 else None
+    # iTXt: keyword NUL, compression flag, compression method, language NUL, translated NUL.
+    language_end = head.find(b"\x00", keyword_end + 3)
+    translated_end = head.find(b"\x00", language_end + 1) if language_end >= 0 else -1
+    if translated_end < 0:
+        return None
+    return translated_end + 1, head[keyword_end + 1 : keyword_end + 2] == b"\x01"
+
+
+def _png_text_too_large(name: str) -> str:
+    limit = MAX_PNG_TEXT_BYTES // (1024 * 1024)
+    return (
+        f"“{name}” carries more than {limit} MB of compressed text inside the image, far more "
+        "than any photo or screenshot needs, so it was refused. Save the image again (for "
+        "example as a new PNG or JPEG) and upload that copy."
+    )
+
+
+# What makes a PDF viewer run code: JavaScript (a /JS entry, the /JavaScript name tree of
+# document-level scripts, a /JavaScript action: on opening the file (/OpenAction), on a page,
+# field or annotation event (/AA), or on a click (/A)), an action that starts another program
+# (/Launch), and a link whose address is a javascript: URL.
+_PDF_SCRIPT_KEYS = {"/JS": "JavaScript", "/JavaScript": "JavaScript"}
+_PDF_SCRIPT_ACTIONS = {
+    "/JavaScript": "JavaScript",
+    "/Launch": "an action that starts another program (/Launch)",
+}
+# For a file qpdf cannot read at all: the same names found in its raw bytes, with any "#xx"
+# escapes in a name ("/J#53" is "/JS") undone.
+_PDF_RAW_NAME = re.compile(rb"/(?:J|#4[aA])(?:S|#53|avaScript)\b|/Launch\b")
+
+
+def _check_pdf_actions(path: Path, *, name: str) -> None:
+    """RejectedFile if the PDF carries JavaScript or a launch action anywhere in it."""
+    try:
+        with pikepdf.open(path) as pdf:
+            found = _pdf_scripts(pdf)
+    except pikepdf.PasswordError:
+        raise RejectedFile(
+            f"“{name}” is protected by a password, so we cannot check it for scripts before "
+            "an assessor opens it. Save a copy without the password and upload that copy."
+        ) from None
+    except pikepdf.PdfError:
+        # Damaged beyond qpdf's repair: the raw bytes are all there is to go on.
+        found = _pdf_raw_scripts(path)
+    if found:
+        raise RejectedFile(
+            f"“{name}” is a PDF that contains {' and '.join(sorted(found))}, which a PDF "
+            "viewer could run when an assessor opens it, so it cannot be stored. Print it to a "
+            "new PDF (“Save as PDF” or “Microsoft Print to PDF”) and upload that copy."
+        )
+
+
+def _pdf_scripts(pdf: pikepdf.Pdf) -> set[str]:
+    """What runs code in ``pdf``, described; every object is looked at, reachable or not."""
+    found: set[str] = set()
+    for indirect in pdf.objects:
+        pending = [indirect]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, pikepdf.Stream):
+                current = current.stream_dict
+            if isinstance(current, pikepdf.Array):
+                children = list(current)
+            elif isinstance(current, pikepdf.Dictionary):
+                for key in current.keys():  # noqa: SIM118 - a pikepdf Dictionary
+                    if key in _PDF_SCRIPT_KEYS:
+                        found.add(_PDF_SCRIPT_KEYS[key])
+                action = current.get("/S")
+                if isinstance(action, pikepdf.Name) and str(action) in _PDF_SCRIPT_ACTIONS:
+                    found.add(_PDF_SCRIPT_ACTIONS[str(action)])
+                if _is_script_address(current.get("/URI")):
+                    found.add("a javascript: link")
+                children = list(current.values())
+            else:
+                continue
+            # Indirect objects are each looked at once, from pdf.objects.
+            pending.extend(
+                child
+                for child in children
+                if isinstance(child, pikepdf.Array | pikepdf.Dictionary) and not child.is_indirect
+            )
+    return found
+
+
+def _is_script_address(address) -> bool:
+    if not isinstance(address, pikepdf.String):
+        return False
+    return bytes(address).strip().lower().startswith(_SCRIPT_URL)
+
+
+def _pdf_raw_scripts(path: Path) -> set[str]:
+    found = set()
     previous_tail = b""
     with path.open("rb") as stream:
         while chunk := stream.read(_SCAN_CHUNK):
-            lowered = (previous_tail + chunk).lower()
-            if _SCRIPT_URL in lowered or _MARKUP_TAG.search(lowered):
-                return True
+            for match in _PDF_RAW_NAME.finditer(previous_tail + chunk):
+                launch = match.group().startswith(b"/L")
+                found.add(_PDF_SCRIPT_ACTIONS["/Launch"] if launch else "JavaScript")
             previous_tail = chunk[-_SCAN_OVERLAP:]
-    return False
+    return found
 
 
 def _png_ends_cleanly(path: Path) -> bool:

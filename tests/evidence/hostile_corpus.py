@@ -218,11 +218,10 @@ CORPUS = [
         "An SVG whose root runs script when it loads.", _WEB_PAGE,
     ),
     HostileFile(
-        "html fragment without tags we scan", "page.html",
+        "html fragment with an event handler", "page.html",
         _text('<img src=x onerror="alert(document.domain)">\n'),
-        "HTML with none of the tags the scanner looks for, so it reads as text. " + _SAFE_TEXT
-        + " It saves as .html.txt, so it does not open in a browser from the disk either.",
-        stored_as="text/plain", saved_as="page.html.txt",
+        "HTML with no <script> or page tag, whose script runs from an event-handler attribute.",
+        _WEB_PAGE,
     ),
     HostileFile(
         "csv with formulas", "hours.csv",
