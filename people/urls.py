@@ -10,6 +10,11 @@ urlpatterns = [
     path("centres/<slug:centre_code>/settings/", people.centre_settings, name="centre-settings"),
     path("centres/<slug:centre_code>/reassign/", people.caseload_reassign, name="reassign"),
     path("centres/<slug:centre_code>/import/", imports.import_upload, name="import"),
+    path(
+        "centres/<slug:centre_code>/import/template.csv",
+        imports.import_template,
+        name="import-template",
+    ),
     path("imports/<int:import_id>/", imports.import_preview, name="import-preview"),
     path("centres/<slug:centre_code>/<int:person_id>/", people.person_detail, name="person"),
     path(

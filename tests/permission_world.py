@@ -42,6 +42,8 @@ from evidence.models import (
 )
 from evidence.services.witness import witness_token
 from people import services as people_services
+from people.importing import import_plan, import_record
+from people.models import PeopleImport
 from portfolio_site.accounts.models import Centre, Invitation, Membership, Role, User
 from portfolio_site.exports.models import ExportJob, ExportStatus
 from portfolio_site.notifications.models import Notification
@@ -106,6 +108,16 @@ class World:
     membership: Membership  # the home learner's role at the home centre
     invitation: Invitation  # an open invitation for someone new at the home centre
     invitation_token: str
+    people_import: PeopleImport  # a spreadsheet uploaded at the home centre, not yet applied
+
+
+def _uploaded_import(centre: Centre, admin: User) -> PeopleImport:
+    content = b"role,first_name,last_name,email\r\nassessor,Ima,Porter,ima.porter@example.org\r\n"
+    plan = import_plan(centre=centre, content=content, filename="people.csv")
+    assert not plan.has_errors, plan.problems
+    return import_record(
+        centre=centre, content=content, filename="people.csv", uploaded_by=admin, plan=plan
+    )
 
 
 def _enrol(*, learner: User, centre: Centre, assessor: User, iqa: User) -> Portfolio:
@@ -330,4 +342,5 @@ def build_world() -> World:
         membership=Membership.objects.get(user=users["learner"], centre=home, role=Role.LEARNER),
         invitation=invitation,
         invitation_token=invitation.token,
+        people_import=_uploaded_import(home, users["admin"]),
     )

@@ -310,6 +310,11 @@ MATRIX: dict[str, Page] = {
     "people:membership-suspend": Page(membership, get=WRONG_METHOD, post=only("admin")),
     "people:membership-reactivate": Page(membership, get=WRONG_METHOD, post=only("admin")),
     "people:membership-end": Page(membership, get=only("admin"), post=only("admin")),
+    "people:import": Page(centre, get=only("admin"), post=only("admin")),
+    "people:import-template": Page(centre, get=only("admin"), post=WRONG_METHOD),
+    "people:import-preview": Page(
+        lambda world: {"import_id": world.people_import.pk}, get=only("admin"), post=only("admin")
+    ),
     # The invited person has no password yet: the emailed link is the permission.
     "people:invitation-accept": Page(
         lambda world: {"token": world.invitation_token}, get=everyone(), post=everyone()
