@@ -29,9 +29,11 @@ from evidence.services import fixity
 logger = logging.getLogger(__name__)
 
 INLINE_CATEGORIES = {"image", "audio", "video", "pdf"}
-# No scripts, no plugins, no network: the file may show itself and nothing else. Chrome's PDF
-# viewer will not run in a sandboxed document, so PDFs go without `sandbox`; a PDF's own
-# scripting stays inside the viewer.
+# No scripts, no plugins, no network: the file may show itself and nothing else, in a sandbox
+# (a unique origin: nothing in it reaches this site's cookies or pages). PDFs too: Chromium's
+# viewer shows a PDF served with `sandbox` (tests/browser/test_pdf_preview.py), and PDFs with
+# JavaScript are refused at upload (file_types). The <iframe> that previews one has no sandbox
+# attribute: Chromium shows an error page instead of a PDF in a frame sandboxed that way.
 _CSP = (
     "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
     "frame-ancestors 'self'"
@@ -124,9 +126,7 @@ def protected_file_response(
         as_attachment=not inline, filename=filename
     )
     response["X-Content-Type-Options"] = "nosniff"
-    # Chrome's PDF viewer will not open a sandboxed PDF shown in the page.
-    shown_pdf = inline and content_type == "application/pdf"
-    response["Content-Security-Policy"] = _CSP if shown_pdf else f"{_CSP}; sandbox"
+    response["Content-Security-Policy"] = f"{_CSP}; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-cache"
     # In-page previews (the assessor's review page) embed files from this site only.
