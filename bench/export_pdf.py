@@ -279,6 +279,7 @@ def build_portfolio(items: int, *, photo_every: int = 5, map_every: int = 6):
         typed_name="Jo Brown",
         comments="Accurate; I was there.",
         confirmed=True,
+        shown_statement_sha256=request.statement_sha256,
         ip_address="203.0.113.9",
         user_agent="bench",
     )

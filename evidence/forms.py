@@ -272,6 +272,8 @@ class WitnessSignForm(forms.Form):
         error_messages={"required": "Tick the box to confirm the statement is accurate."},
     )
     typed_name = forms.CharField(label="Type your full name to sign", max_length=200)
+    # The SHA-256 of the statement on the page: the witness signs what they were shown.
+    statement_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 # --- Quality assurance ------------------------------------------------------------------------

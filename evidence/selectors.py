@@ -826,3 +826,37 @@ def damaged_files(portfolio: Portfolio) -> list[EvidenceFile]:
         .select_related("item")
         .order_by("damaged_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class WitnessEmailCheck:
+    """Whose address a witness testimony was sent to, for the assessor to weigh (a warning,
+    never a block: a learner may work where their manager's address shares their domain)."""
+
+    domain: str
+    employer: str
+    learner_domain: str
+    is_learners_address: bool
+    matches_learners_domain: bool
+
+
+def _email_domain(address: str) -> str:
+    return address.rpartition("@")[2].strip().lower() if "@" in address else ""
+
+
+def witness_email_check(item: EvidenceItem) -> WitnessEmailCheck | None:
+    """How the witness's email address compares with the learner's. No queries beyond the
+    item's portfolio and learner, which evidence_item_detail() loads."""
+    if not item.is_witness_testimony or not item.witness_email:
+        return None
+    learner_email = item.portfolio.learner.email or ""
+    domain = _email_domain(item.witness_email)
+    learner_domain = _email_domain(learner_email)
+    return WitnessEmailCheck(
+        domain=domain,
+        employer=item.portfolio.employer,
+        learner_domain=learner_domain,
+        is_learners_address=bool(learner_email)
+        and item.witness_email.strip().lower() == learner_email.strip().lower(),
+        matches_learners_domain=bool(domain) and domain == learner_domain,
+    )

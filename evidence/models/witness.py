@@ -25,6 +25,10 @@ class WitnessRequest(models.Model):
     # Random, unguessable; the link carries it inside a signed token.
     nonce = models.CharField(max_length=64, unique=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # The statement changed after the link went out (superseded_at is set with it).
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The statement as it stood when the link was sent: a change to it cancels the link.
+    statement_sha256 = models.CharField(max_length=64, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

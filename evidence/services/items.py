@@ -39,6 +39,7 @@ from evidence.services.common import (
     require_open_portfolio,
     snapshot_hash,
 )
+from evidence.services.witness import witness_links_cancel_if_changed
 from portfolio_site.accounts.models import User
 from portfolio_site.notifications.services import notify
 
@@ -118,6 +119,8 @@ def evidence_item_create(
 def evidence_item_update(
     *, item: EvidenceItem, editor: User, expected_version: int, **fields
 ) -> EvidenceItem:
+    """Change an item its author may change. The returned item's ``witness_links_cancelled``
+    says how many open witness links stopped working because the statement changed."""
     locked = lock_for_change(item, expected_version=expected_version)
     if editor.pk != locked.created_by_id:
         raise ValidationError("Only the item's author changes it.")
@@ -136,6 +139,8 @@ def evidence_item_update(
     locked.save()
     locked.refresh_from_db()
     record("evidence.changed", actor=editor, portfolio=locked.portfolio, target=locked)
+    # A witness must confirm the statement they read: a link sent for the old one stops.
+    locked.witness_links_cancelled = witness_links_cancel_if_changed(item=locked, actor=editor)
     return locked
 
 
@@ -276,6 +281,7 @@ def _store_file(
         size=evidence_file.size,
         content_type=evidence_file.content_type,
     )
+    witness_links_cancel_if_changed(item=locked, actor=uploader)
     return evidence_file
 
 
@@ -298,9 +304,11 @@ def evidence_file_delete(*, evidence_file: EvidenceFile, user: User) -> None:
         EvidenceFile.all_objects.filter(pk=evidence_file.pk).update(
             removed_at=timezone.now(), removed_by=user
         )
+        witness_links_cancel_if_changed(item=locked, actor=user)
         return
     stored = _stored_names(evidence_file)
     evidence_file.delete()
+    witness_links_cancel_if_changed(item=locked, actor=user)
     transaction.on_commit(lambda: _remove_stored(stored))
 
 

@@ -31,6 +31,10 @@ class WitnessLinkInvalid(Exception):
     """Not a link we sent (forged, altered, or for a request that no longer exists)."""
 
 
+class StatementChanged(ValidationError):
+    """The statement the witness read is no longer the item's statement."""
+
+
 class WitnessLinkClosed(Exception):
     """A real link that no longer works; ``str(error)`` says why and whom to ask."""
 
@@ -54,6 +58,39 @@ def witness_statement(item: EvidenceItem) -> dict:
         "files": [{"name": f["name"], "sha256": f["sha256"]} for f in snapshot["files"]],
         "witness": snapshot.get("witness", {}),
     }
+
+
+def witness_links_cancel_if_changed(*, item: EvidenceItem, actor: User) -> int:
+    """Cancel every open link sent for a statement other than the item's statement now.
+
+    Caller holds the item's row lock, after changing it. Returns how many were cancelled, so
+    that the page can tell the learner the witness must be sent a new link."""
+    if not item.is_witness_testimony:
+        return 0
+    current = sha256_of(witness_statement(item))
+    stale = [
+        request
+        for request in item.witness_requests.filter(
+            superseded_at__isnull=True, used_at__isnull=True
+        )
+        if request.statement_sha256 != current
+    ]
+    if not stale:
+        return 0
+    now = timezone.now()
+    WitnessRequest.objects.filter(pk__in=[request.pk for request in stale]).update(
+        superseded_at=now, cancelled_at=now
+    )
+    for request in stale:
+        record(
+            "witness.request_cancelled",
+            actor=actor,
+            portfolio=item.portfolio,
+            target=item,
+            sent_to=request.sent_to,
+            reason="statement changed",
+        )
+    return len(stale)
 
 
 @transaction.atomic
@@ -84,6 +121,7 @@ def witness_request_send(*, item: EvidenceItem, sender: User) -> tuple[WitnessRe
         sent_at=now,
         expires_at=now + timedelta(days=settings.WITNESS_LINK_DAYS),
         nonce=secrets.token_urlsafe(32),
+        statement_sha256=statement_hash,
     )
     path = reverse("evidence:witness-sign", args=[witness_token(request)])
     link = f"{settings.SITE_URL.rstrip('/')}{path}"
@@ -133,6 +171,13 @@ def witness_request_from_token(token: str) -> WitnessRequest:
             "It works only once.",
             request,
         )
+    if request.cancelled_at is not None:
+        raise WitnessLinkClosed(
+            f"{portfolio.learner} changed the statement on {when(request.cancelled_at)}, after "
+            f"this link was sent, so it no longer works: you would not be confirming what you "
+            f"were asked to read. {ask}",
+            request,
+        )
     if request.superseded_at is not None:
         raise WitnessLinkClosed(f"A newer link has replaced this one. {ask}", request)
     if timezone.now() >= request.expires_at:
@@ -147,20 +192,28 @@ def witness_sign(
     typed_name: str,
     comments: str,
     confirmed: bool,
+    shown_statement_sha256: str,
     ip_address: str,
     user_agent: str,
 ) -> WitnessSignature:
+    """Sign the statement the witness was shown: ``shown_statement_sha256`` is the hash of
+    the statement on the page they submitted, and it must still be the item's statement."""
+    # The item first, as every change to the item takes it: the statement cannot change
+    # between the check below and the write, and the locks are always taken in one order.
+    item = lock_item(EvidenceItem(pk=request.item_id))
     locked = WitnessRequest.objects.select_for_update().get(pk=request.pk)
     # Checked again under the lock: two clicks of the link's button sign once.
     witness_request_from_token(witness_token(locked))
+    statement = witness_statement(item)
+    if shown_statement_sha256 != sha256_of(statement):
+        raise StatementChanged(
+            "The statement changed after you opened this page, so nothing was signed. "
+            "Read it again below and, if it is accurate, confirm it."
+        )
     if not confirmed:
         raise ValidationError({"confirmed": "Tick the box to confirm the statement is accurate."})
     if not typed_name.strip():
         raise ValidationError({"typed_name": "Type your name to sign."})
-    item = EvidenceItem.objects.select_related("portfolio__learner", "portfolio__assessor").get(
-        pk=locked.item_id
-    )
-    statement = witness_statement(item)
     now = timezone.now()
     signature = WitnessSignature.objects.create(
         request=locked,

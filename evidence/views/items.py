@@ -168,6 +168,11 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "witness_request": next(
                 (r for r in item.witness_requests.all() if not r.superseded_at), None
             ),
+            # The latest link, if a change to the statement cancelled it: it must go again.
+            "witness_request_cancelled": next(
+                (r for r in item.witness_requests.all()[:1] if r.cancelled_at), None
+            ),
+            "witness_email_check": selectors.witness_email_check(item),
             "accept": ACCEPT_ATTRIBUTE,
             "accepted_summary": ACCEPTED_SUMMARY,
             "max_file_bytes": settings.EVIDENCE_MAX_FILE_BYTES,
@@ -188,7 +193,7 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
         )
         if form.is_valid():
             try:
-                services.evidence_item_update(
+                changed = services.evidence_item_update(
                     item=item,
                     editor=request.user,
                     expected_version=form.cleaned_data["version"] or 0,
@@ -210,6 +215,13 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 messages.success(request, "Changes saved.")
+                if changed.witness_links_cancelled:
+                    messages.warning(
+                        request,
+                        "You changed the statement after the witness link was sent, so that "
+                        "link no longer works. Send the witness a new link to confirm the "
+                        "statement as it is now.",
+                    )
                 return redirect("evidence:item-detail", item.pk)
     else:
         form = EvidenceItemForm(

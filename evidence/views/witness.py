@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from evidence import permissions, services
 from evidence.forms import WitnessSignForm
+from evidence.models import sha256_of
 from evidence.services import WitnessLinkClosed, WitnessLinkInvalid
-from evidence.services.witness import witness_statement
+from evidence.services.witness import StatementChanged, witness_statement
 from evidence.views import posted
 from portfolio_site.accounts.client import client_ip
 
@@ -51,9 +52,11 @@ def witness_sign(request: HttpRequest, token: str) -> HttpResponse:
             status=410,
         )
     item = witness.item
+    statement = witness_statement(item)
+    statement_sha256 = sha256_of(statement)
     form = WitnessSignForm(
         posted(request),
-        initial={"typed_name": witness.witness_name},
+        initial={"typed_name": witness.witness_name, "statement_sha256": statement_sha256},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,6 +65,7 @@ def witness_sign(request: HttpRequest, token: str) -> HttpResponse:
                 typed_name=form.cleaned_data["typed_name"],
                 comments=form.cleaned_data["comments"],
                 confirmed=form.cleaned_data["confirmed"],
+                shown_statement_sha256=form.cleaned_data["statement_sha256"],
                 ip_address=client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
@@ -72,6 +76,29 @@ def witness_sign(request: HttpRequest, token: str) -> HttpResponse:
                 {"message": str(closed), "witness": closed.request},
                 status=410,
             )
+        except StatementChanged as error:
+            # Show the statement as it is now, with its hash, and nothing ticked or signed.
+            item.refresh_from_db()
+            statement = witness_statement(item)
+            form = WitnessSignForm(
+                initial={
+                    "typed_name": form.cleaned_data["typed_name"],
+                    "comments": form.cleaned_data["comments"],
+                    "statement_sha256": sha256_of(statement),
+                }
+            )
+            return render(
+                request,
+                "evidence/witness_sign.html",
+                {
+                    "form": form,
+                    "witness": witness,
+                    "item": item,
+                    "statement": statement,
+                    "statement_changed": error.message,
+                },
+                status=409,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -81,5 +108,5 @@ def witness_sign(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "evidence/witness_sign.html",
-        {"form": form, "witness": witness, "item": item, "statement": witness_statement(item)},
+        {"form": form, "witness": witness, "item": item, "statement": statement},
     )

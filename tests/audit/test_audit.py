@@ -291,6 +291,7 @@ def test_witness_signature_iqa_decision_and_eqa_page_view_are_recorded(
         typed_name="Jo Brown",
         comments="",
         confirmed=True,
+        shown_statement_sha256=request.statement_sha256,
         ip_address="192.0.2.1",
         user_agent="pytest",
     )
@@ -356,6 +357,7 @@ def test_a_witness_with_the_longest_name_the_form_allows_can_sign(portfolio, peo
         typed_name="J" * 200,  # evidence/forms.py: typed_name max_length=200
         comments="",
         confirmed=True,
+        shown_statement_sha256=request.statement_sha256,
         ip_address="192.0.2.1",
         user_agent="pytest",
     )

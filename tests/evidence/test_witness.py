@@ -67,8 +67,17 @@ def send_link(client, item, capture) -> str:
     return link_path(mail.outbox[-1])
 
 
-def sign_data(**overrides) -> dict:
-    return {"comments": "I was there.", "confirmed": "on", "typed_name": "Jo Brown", **overrides}
+def sign_data(path: str, **overrides) -> dict:
+    """The witness's form as the page at ``path`` shows it now (with the statement's hash)."""
+    page = Client().get(path)
+    shown = re.search(r'name="statement_sha256" value="([0-9a-f]{64})"', page.content.decode())
+    return {
+        "comments": "I was there.",
+        "confirmed": "on",
+        "typed_name": "Jo Brown",
+        "statement_sha256": shown.group(1) if shown else "",
+        **overrides,
+    }
 
 
 def messages_of(response) -> list[str]:
@@ -244,7 +253,7 @@ def test_witness_signs_and_everything_is_recorded(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = witness.post(
-            path, sign_data(comments="  Accurate.  "), HTTP_USER_AGENT="WitnessBrowser/1.0"
+            path, sign_data(path, comments="  Accurate.  "), HTTP_USER_AGENT="WitnessBrowser/1.0"
         )
 
     assert response.status_code == 200
@@ -271,7 +280,7 @@ def test_learner_and_assessor_are_told(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        witness.post(path, sign_data())
+        witness.post(path, sign_data(path))
 
     notified = Notification.objects.filter(kind="witness_signed")
     assert {n.recipient for n in notified} == {learner, assessor}
@@ -290,7 +299,7 @@ def test_audit_records_the_signature_with_the_witness_as_actor(
         client_for(people[Role.LEARNER]), testimony, django_capture_on_commit_callbacks
     )
 
-    witness.post(path, sign_data())
+    witness.post(path, sign_data(path))
 
     event = AuditEvent.objects.get(action="witness.signed")
     assert event.actor is None
@@ -303,9 +312,9 @@ def test_audit_records_the_signature_with_the_witness_as_actor(
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        (sign_data(confirmed=""), "Tick the box to confirm the statement is accurate."),
-        (sign_data(typed_name=""), "This field is required."),
-        (sign_data(typed_name="   "), "This field is required."),
+        ({"confirmed": ""}, "Tick the box to confirm the statement is accurate."),
+        ({"typed_name": ""}, "This field is required."),
+        ({"typed_name": "   "}, "This field is required."),
     ],
     ids=["not-confirmed", "no-name", "blank-name"],
 )
@@ -316,7 +325,7 @@ def test_signing_needs_the_box_ticked_and_a_typed_name(
         client_for(people[Role.LEARNER]), testimony, django_capture_on_commit_callbacks
     )
 
-    response = witness.post(path, data)
+    response = witness.post(path, sign_data(path, **data))
 
     assert response.status_code == 200
     assert error in response.content.decode()
@@ -331,10 +340,10 @@ def test_used_link_answers_410_and_signs_only_once(
     path = send_link(
         client_for(people[Role.LEARNER]), testimony, django_capture_on_commit_callbacks
     )
-    witness.post(path, sign_data())
+    witness.post(path, sign_data(path))
 
     again = witness.get(path)
-    posted_again = Client().post(path, sign_data(typed_name="Someone Else"))
+    posted_again = Client().post(path, sign_data(path, typed_name="Someone Else"))
 
     assert again.status_code == 410
     assert "used" in again.context["message"]
@@ -363,7 +372,7 @@ def test_an_altered_token_gives_404(
     assert altered != token
 
     get = witness.get(reverse("evidence:witness-sign", args=[altered]))
-    post = witness.post(reverse("evidence:witness-sign", args=[altered]), sign_data())
+    post = witness.post(reverse("evidence:witness-sign", args=[altered]), sign_data(path))
 
     assert get.status_code == 404
     assert post.status_code == 404
@@ -392,7 +401,7 @@ def test_an_expired_link_says_so_and_whom_to_ask(
     WitnessRequest.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
 
     response = witness.get(path)
-    posted = witness.post(path, sign_data())
+    posted = witness.post(path, sign_data(path))
 
     assert response.status_code == 410
     message = response.context["message"]
@@ -417,7 +426,7 @@ def test_a_new_link_supersedes_the_old_one(
     assert old != new
     assert response.status_code == 410
     assert "newer link" in response.context["message"]
-    assert witness.post(old, sign_data()).status_code == 410
+    assert witness.post(old, sign_data(old)).status_code == 410
     assert not WitnessSignature.objects.exists()
     assert witness.get(new).status_code == 200
     first, second = WitnessRequest.objects.order_by("pk")
@@ -433,7 +442,7 @@ def test_the_witness_ip_ignores_x_forwarded_for_unless_behind_our_proxy(
         client_for(people[Role.LEARNER]), testimony, django_capture_on_commit_callbacks
     )
 
-    Client().post(path, sign_data(), HTTP_X_FORWARDED_FOR="203.0.113.9")
+    Client().post(path, sign_data(path), HTTP_X_FORWARDED_FOR="203.0.113.9")
 
     assert WitnessSignature.objects.get().ip_address == "127.0.0.1"
 
@@ -446,7 +455,7 @@ def test_behind_the_proxy_the_last_forwarded_address_is_recorded(
         client_for(people[Role.LEARNER]), testimony, django_capture_on_commit_callbacks
     )
 
-    Client().post(path, sign_data(), HTTP_X_FORWARDED_FOR="10.9.9.9, 198.51.100.7")
+    Client().post(path, sign_data(path), HTTP_X_FORWARDED_FOR="10.9.9.9, 198.51.100.7")
 
     assert WitnessSignature.objects.get().ip_address == "198.51.100.7"
 
@@ -459,7 +468,7 @@ def test_item_page_shows_the_signature(
 ):
     learner = client_for(people[Role.LEARNER])
     path = send_link(learner, testimony, django_capture_on_commit_callbacks)
-    witness.post(path, sign_data(comments="Spot on."))
+    witness.post(path, sign_data(path, comments="Spot on."))
 
     response = learner.get(reverse("evidence:item-detail", args=[testimony.pk]))
 
@@ -476,7 +485,8 @@ def test_a_signed_unchanged_statement_is_not_sent_again(
     client_for, people, testimony, witness, django_capture_on_commit_callbacks
 ):
     learner = client_for(people[Role.LEARNER])
-    witness.post(send_link(learner, testimony, django_capture_on_commit_callbacks), sign_data())
+    path = send_link(learner, testimony, django_capture_on_commit_callbacks)
+    witness.post(path, sign_data(path))
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -493,7 +503,8 @@ def test_item_page_says_when_the_statement_changed_since_signing(
 ):
     learner_user = people[Role.LEARNER]
     learner = client_for(learner_user)
-    witness.post(send_link(learner, testimony, django_capture_on_commit_callbacks), sign_data())
+    path = send_link(learner, testimony, django_capture_on_commit_callbacks)
+    witness.post(path, sign_data(path))
     testimony.refresh_from_db()
 
     services.evidence_item_update(
@@ -518,7 +529,8 @@ def test_a_changed_statement_can_be_sent_for_signing_again(
 ):
     learner_user = people[Role.LEARNER]
     learner = client_for(learner_user)
-    witness.post(send_link(learner, testimony, django_capture_on_commit_callbacks), sign_data())
+    path = send_link(learner, testimony, django_capture_on_commit_callbacks)
+    witness.post(path, sign_data(path))
     testimony.refresh_from_db()
     services.evidence_item_update(
         item=testimony,
@@ -528,7 +540,7 @@ def test_a_changed_statement_can_be_sent_for_signing_again(
     )
 
     new = send_link(learner, testimony, django_capture_on_commit_callbacks)
-    Client().post(new, sign_data())
+    Client().post(new, sign_data(new))
 
     assert WitnessSignature.objects.count() == 2
     latest = WitnessSignature.objects.first()

@@ -163,6 +163,7 @@ def full_portfolio(portfolio, people):
         typed_name="Jo Brown",
         comments="I was there for all of it.",
         confirmed=True,
+        shown_statement_sha256=request.statement_sha256,
         ip_address="203.0.113.9",
         user_agent="pytest",
     )

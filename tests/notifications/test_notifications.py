@@ -115,6 +115,7 @@ def witness_event(portfolio, people):
             typed_name="Jo Brown",
             comments="Accurate.",
             confirmed=True,
+            shown_statement_sha256=request.statement_sha256,
             ip_address="192.0.2.1",
             user_agent="pytest",
         ),
