@@ -573,6 +573,32 @@ class ApprovalForm(forms.ModelForm):
         self.fields["decision"].choices = ApprovalDecision.choices
 
 
+class ApprovalRequestForm(forms.Form):
+    """Whom to email a link to decide on a version."""
+
+    name = forms.CharField(label="Stakeholder's name", max_length=200)
+    role = forms.CharField(
+        label="Stakeholder's role",
+        max_length=200,
+        help_text='e.g. "Customer service manager"',
+    )
+    email = forms.EmailField(label="Stakeholder's email address")
+
+
+class StakeholderDecisionForm(forms.Form):
+    """The stakeholder's own page, reached by their link."""
+
+    decision = forms.ChoiceField(
+        choices=ApprovalDecision.choices, widget=forms.RadioSelect, label="Your decision"
+    )
+    comment = forms.CharField(
+        label="Comments (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    typed_name = forms.CharField(label="Type your full name", max_length=200)
+    # The hash of the content the page showed: the stakeholder decides on what they saw.
+    content_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+
 class BpmnImportForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
     file = forms.FileField(

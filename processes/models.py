@@ -316,8 +316,49 @@ class ApprovalDecision(models.TextChoices):
     CHANGES = "changes", "Changes requested"
 
 
+class ApprovalRequest(models.Model):
+    """A single-use link emailed to a stakeholder to decide on a submitted version (as a
+    witness is asked to sign a testimony). A newer link to the same address supersedes it;
+    taking the version back to draft supersedes every open one."""
+
+    version = models.ForeignKey(
+        ProcessVersion, on_delete=models.PROTECT, related_name="approval_requests"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    stakeholder_name = models.CharField("stakeholder's name", max_length=200)
+    stakeholder_role = models.CharField("stakeholder's role", max_length=200)
+    sent_to = models.EmailField("stakeholder's email")
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # The version's content when the link went out (MapData.content_sha256): the stakeholder
+    # decides on exactly that, and the page they submit carries the hash of what it showed.
+    content_sha256 = models.CharField(max_length=64)
+    # Random, unguessable; the link carries it inside a signed token.
+    nonce = models.CharField(max_length=64, unique=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "sent_to"],
+                condition=Q(superseded_at__isnull=True, used_at__isnull=True),
+                name="process_approval_one_open_request_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Approval request to {self.stakeholder_name} for {self.version}"
+
+
 class StakeholderApproval(models.Model):
-    """A stakeholder's decision on a submitted version, as the learner recorded it."""
+    """A stakeholder's decision on a submitted version: made by the stakeholder through an
+    emailed link (``request``, with their IP address), or in person with the assessor, who
+    is then ``recorded_by``. Never recorded by the learner whose version it is (rows from
+    before links existed may be)."""
 
     version = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="approvals")
     name = models.CharField("stakeholder's name", max_length=200)
@@ -325,10 +366,21 @@ class StakeholderApproval(models.Model):
     decision = models.CharField(max_length=10, choices=ApprovalDecision.choices)
     comment = models.TextField(blank=True)
     decided_on = models.DateField("date of the decision")
+    # The assessor who recorded a decision made in person; empty when the stakeholder
+    # decided through their link.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    request = models.OneToOneField(
+        ApprovalRequest,
+        on_delete=models.PROTECT,
+        related_name="approval",
+        null=True,
+        blank=True,
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["version", "recorded_at", "pk"]
@@ -336,6 +388,11 @@ class StakeholderApproval(models.Model):
             models.CheckConstraint(
                 condition=Q(decision__in=ApprovalDecision.values),
                 name="process_approval_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(request__isnull=False, ip_address__isnull=False)
+                | Q(request__isnull=True, recorded_by__isnull=False),
+                name="process_approval_by_link_or_in_person",
             ),
         ]
 

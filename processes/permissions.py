@@ -61,3 +61,34 @@ def access_version_to_change(user: User, version_id: int) -> ProcessVersion:
 
 def can_change_maps(user: User, portfolio: Portfolio) -> bool:
     return portfolio.learner_id == user.pk and portfolio.status in OPEN_STATUSES
+
+
+def access_version_to_request_approval(user: User, version_id: int) -> ProcessVersion:
+    """The learner, or their assessor, emails a stakeholder a link to decide."""
+    version = access_version(user, version_id)
+    portfolio = version.process_map.portfolio
+    if user.pk not in (portfolio.learner_id, portfolio.assessor_id):
+        raise PermissionDenied("Only the learner or their assessor asks a stakeholder to decide.")
+    return version
+
+
+def access_version_to_record_approval(user: User, version_id: int) -> ProcessVersion:
+    """Only the assessor records a decision a stakeholder made in person; never the learner."""
+    version = access_version(user, version_id)
+    if user.pk != version.process_map.portfolio.assessor_id:
+        raise PermissionDenied(
+            "Only the learner's assessor records a decision made in person; the stakeholder "
+            "decides through the link they are sent."
+        )
+    return version
+
+
+def can_request_approval(user: User, portfolio: Portfolio) -> bool:
+    return (
+        user.pk in (portfolio.learner_id, portfolio.assessor_id)
+        and portfolio.status in OPEN_STATUSES
+    )
+
+
+def can_record_approval(user: User, portfolio: Portfolio) -> bool:
+    return user.pk == portfolio.assessor_id and portfolio.status in OPEN_STATUSES

@@ -9,23 +9,31 @@ someone else's change (the ``revision`` counter), so nothing is overwritten sile
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, EvidenceKind, Portfolio
-from evidence.services.common import record, require_open_portfolio
+from evidence.services.common import record, require_open_portfolio, when
 from portfolio_site.accounts.models import User
+from portfolio_site.accounts.tasks import send_email
+from portfolio_site.notifications.services import notify
 from processes import bpmn, figures
 from processes.diagram import MapData, map_data_for
 from processes.models import (
     ApprovalDecision,
+    ApprovalRequest,
     Cause,
     Flow,
     Kpi,
@@ -396,28 +404,151 @@ def version_withdraw(*, version: ProcessVersion, user: User) -> ProcessVersion:
     if locked.status != VersionStatus.SUBMITTED:
         raise VersionLocked(f"Version {locked.number} is not waiting for approval.")
     _bump(locked, status=VersionStatus.DRAFT, submitted_at=None)
+    _supersede_open_requests(locked)
     _record("process.version_withdrawn", actor=user, version=locked)
     return locked
 
 
+class ApprovalLinkInvalid(Exception):
+    """Not a link we sent (forged, altered, or for a request that no longer exists)."""
+
+
+class ApprovalLinkClosed(Exception):
+    """A real link that no longer works; ``str(error)`` says why and whom to ask."""
+
+    def __init__(self, message: str, request: ApprovalRequest):
+        super().__init__(message)
+        self.request = request
+
+
+class ApprovedContentChanged(ValidationError):
+    """The page the stakeholder submitted showed other content than the version has now."""
+
+
+_APPROVAL_SALT = "processes.approval-link"
+
+
+def approval_token(request: ApprovalRequest) -> str:
+    return signing.dumps({"r": request.pk, "n": request.nonce}, salt=_APPROVAL_SALT, compress=True)
+
+
+def _supersede_open_requests(version: ProcessVersion, **filters) -> None:
+    version.approval_requests.filter(
+        superseded_at__isnull=True, used_at__isnull=True, **filters
+    ).update(superseded_at=timezone.now())
+
+
 @transaction.atomic
-def version_record_approval(
+def approval_request_send(
+    *, version: ProcessVersion, sender: User, name: str, role: str, email: str
+) -> tuple[ApprovalRequest, str]:
+    """Email a stakeholder a single-use link to decide on a version waiting for approval (or
+    to add their approval to an approved one). Returns the request and the link's path."""
+    locked = _lock_version(version)
+    portfolio = locked.process_map.portfolio
+    require_open_portfolio(portfolio)
+    if sender.pk not in (portfolio.learner_id, portfolio.assessor_id):
+        raise ValidationError("Only the learner or their assessor asks a stakeholder to decide.")
+    if locked.status == VersionStatus.DRAFT:
+        raise VersionLocked(
+            "Ask for approval first: a draft can still change, so it cannot be approved."
+        )
+    email = email.strip()
+    if not (name.strip() and role.strip() and email):
+        raise ValidationError("Give the stakeholder's name, role and email address.")
+    learner_email = (portfolio.learner.email or "").strip().lower()
+    if learner_email and email.lower() == learner_email:
+        raise ValidationError(
+            {"email": "This is your own email address: the stakeholder decides, not you."}
+        )
+    now = timezone.now()
+    _supersede_open_requests(locked, sent_to__iexact=email)
+    request = ApprovalRequest.objects.create(
+        version=locked,
+        sent_by=sender,
+        stakeholder_name=name.strip()[:200],
+        stakeholder_role=role.strip()[:200],
+        sent_to=email,
+        sent_at=now,
+        expires_at=now + timedelta(days=settings.WITNESS_LINK_DAYS),
+        content_sha256=map_data_for(locked).content_sha256(),
+        nonce=secrets.token_urlsafe(32),
+    )
+    path = reverse("processes:stakeholder-approval", args=[approval_token(request)])
+    link = f"{settings.SITE_URL.rstrip('/')}{path}"
+    body = (
+        f"Dear {request.stakeholder_name},\n\n"
+        f"{portfolio.learner} has asked you, as {request.stakeholder_role}, to approve their "
+        f"process map “{locked.process_map.title}” (version {locked.number}) for their "
+        f"{portfolio.qualification}. Please look at its diagrams and figures and record your "
+        "decision. You do not need an account:\n\n"
+        f"{link}\n\n"
+        f"The link works once and expires on {when(request.expires_at)}. If it has expired, "
+        f"ask {portfolio.learner} or their assessor ({portfolio.assessor}) for a new one.\n"
+    )
+    transaction.on_commit(
+        lambda: send_email.delay(
+            subject=f"Please approve {portfolio.learner}'s process map",
+            body=body,
+            to=[request.sent_to],
+        )
+    )
+    _record(
+        "process.approval_requested",
+        actor=sender,
+        version=locked,
+        stakeholder=request.stakeholder_name,
+        sent_to=request.sent_to,
+    )
+    return request, path
+
+
+def approval_request_from_token(token: str) -> ApprovalRequest:
+    """The open request a link names; ApprovalLinkInvalid or ApprovalLinkClosed otherwise."""
+    try:
+        data = signing.loads(token, salt=_APPROVAL_SALT)
+        request = ApprovalRequest.objects.select_related(
+            "version__process_map__portfolio__learner",
+            "version__process_map__portfolio__assessor",
+            "version__process_map__portfolio__qualification",
+        ).get(pk=int(data["r"]), nonce=str(data["n"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ApprovalRequest.DoesNotExist):
+        raise ApprovalLinkInvalid() from None
+    portfolio = request.version.process_map.portfolio
+    ask = f"Ask {portfolio.learner} or their assessor, {portfolio.assessor}, for a new link."
+    if request.used_at is not None:
+        raise ApprovalLinkClosed(
+            f"This link was used on {when(request.used_at)}, when your decision was recorded. "
+            "It works only once.",
+            request,
+        )
+    if request.superseded_at is not None:
+        raise ApprovalLinkClosed(
+            f"This link no longer works: a newer link replaced it, or the version was taken "
+            f"back to change it. {ask}",
+            request,
+        )
+    if timezone.now() >= request.expires_at:
+        raise ApprovalLinkClosed(f"This link expired on {when(request.expires_at)}. {ask}", request)
+    return request
+
+
+def _decide(
+    locked: ProcessVersion,
     *,
-    version: ProcessVersion,
-    user: User,
     name: str,
     role: str,
     decision: str,
     comment: str,
     decided_on,
+    recorded_by: User | None,
+    request: ApprovalRequest | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
 ) -> StakeholderApproval:
-    """Record a stakeholder's decision. "Approved" freezes the version (further stakeholders
-    may add their approval); "changes requested" sends a waiting version back to draft."""
-    locked = _lock_version(version)
-    portfolio = locked.process_map.portfolio
-    require_open_portfolio(portfolio)
-    if user.pk != portfolio.learner_id:
-        raise ValidationError("Only the learner records their stakeholders' decisions.")
+    """Record a decision on ``locked`` (caller holds its row lock, and has checked who may).
+    "Approved" freezes the version (further stakeholders may add their approval); "changes
+    requested" sends a waiting version back to draft."""
     if locked.status == VersionStatus.DRAFT:
         raise VersionLocked(
             "Ask for approval first: a draft can still change, so it cannot be approved."
@@ -436,21 +567,126 @@ def version_record_approval(
         decision=decision,
         comment=comment.strip(),
         decided_on=decided_on,
-        recorded_by=user,
+        recorded_by=recorded_by,
+        request=request,
+        ip_address=ip_address,
+        user_agent=user_agent[:300],
     )
-    approval.full_clean(exclude=["version", "recorded_by"])
+    approval.full_clean(exclude=["version", "recorded_by", "request"])
     approval.save()
     if locked.status == VersionStatus.SUBMITTED:
         if decision == ApprovalDecision.APPROVED:
             _bump(locked, status=VersionStatus.APPROVED, approved_at=timezone.now())
         else:
             _bump(locked, status=VersionStatus.DRAFT, submitted_at=None)
+            # Back to draft: the other stakeholders' links would decide on content that changes.
+            _supersede_open_requests(locked)
+    return approval
+
+
+@transaction.atomic
+def approval_decide_by_link(
+    *,
+    request: ApprovalRequest,
+    typed_name: str,
+    decision: str,
+    comment: str,
+    shown_content_sha256: str,
+    ip_address: str,
+    user_agent: str,
+) -> StakeholderApproval:
+    """The stakeholder's own decision through their link, on the content they were shown
+    (``shown_content_sha256``, which must be the version's content now)."""
+    locked = _lock_version(request.version)
+    held = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    # Checked again under the lock: two clicks of the link's button decide once.
+    approval_request_from_token(approval_token(held))
+    require_open_portfolio(locked.process_map.portfolio)
+    content = map_data_for(locked).content_sha256()
+    if shown_content_sha256 != content or held.content_sha256 != content:
+        raise ApprovedContentChanged(
+            "The process map changed after you opened this page, so nothing was recorded. "
+            "Look at it again below and then decide."
+        )
+    if decision not in ApprovalDecision.values:
+        raise ValidationError({"decision": "Choose approve or request changes."})
+    if not typed_name.strip():
+        raise ValidationError({"typed_name": "Type your name to record your decision."})
+    approval = _decide(
+        locked,
+        name=typed_name.strip()[:200],
+        role=held.stakeholder_role,
+        decision=decision,
+        comment=comment,
+        decided_on=timezone.localdate(),
+        recorded_by=None,
+        request=held,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    ApprovalRequest.objects.filter(pk=held.pk).update(used_at=timezone.now())
+    record(
+        "process.approval_recorded",
+        actor=None,
+        actor_label=f"Stakeholder {approval.name} <{held.sent_to}>"[:200],
+        portfolio=locked.process_map.portfolio,
+        target=locked,
+        map=locked.process_map_id,
+        version=locked.number,
+        stakeholder=approval.name,
+        decision=decision,
+        ip_address=ip_address,
+        how="link",
+    )
+    portfolio = locked.process_map.portfolio
+    notify(
+        recipients=[portfolio.learner, portfolio.assessor],
+        kind="process_approval",
+        message=f"{approval.name} recorded “{approval.get_decision_display().lower()}” on "
+        f"{locked.process_map.title}, version {locked.number}.",
+        url=reverse("processes:version", args=[locked.pk]),
+    )
+    return approval
+
+
+@transaction.atomic
+def version_record_approval(
+    *,
+    version: ProcessVersion,
+    user: User,
+    name: str,
+    role: str,
+    decision: str,
+    comment: str,
+    decided_on,
+) -> StakeholderApproval:
+    """A decision the stakeholder gave the assessor in person; the assessor is recorded as
+    the one who recorded it. The learner never records a decision on their own version: their
+    stakeholders decide through an emailed link (approval_request_send)."""
+    locked = _lock_version(version)
+    portfolio = locked.process_map.portfolio
+    require_open_portfolio(portfolio)
+    if user.pk == portfolio.learner_id or user.pk != portfolio.assessor_id:
+        raise ValidationError(
+            "Only the learner's assessor records a stakeholder's decision made in person. "
+            "Send the stakeholder a link to decide themselves."
+        )
+    approval = _decide(
+        locked,
+        name=name,
+        role=role,
+        decision=decision,
+        comment=comment,
+        decided_on=decided_on,
+        recorded_by=user,
+    )
     _record(
         "process.approval_recorded",
         actor=user,
         version=locked,
         stakeholder=approval.name,
         decision=decision,
+        how="in person",
     )
     return approval
 

@@ -32,6 +32,16 @@ urlpatterns = [
         views.version_approval,
         name="version-approval",
     ),
+    path(
+        "process-versions/<int:version_id>/approval-request/",
+        views.version_approval_request,
+        name="version-approval-request",
+    ),
+    path(
+        "process-approval/<str:token>/",
+        views.stakeholder_approval,
+        name="stakeholder-approval",
+    ),
     path("process-versions/<int:version_id>/new/", views.version_new, name="version-new"),
     path(
         "process-versions/<int:version_id>/add-to-portfolio/",

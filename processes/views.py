@@ -6,20 +6,25 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from evidence.views import posted
+from portfolio_site.accounts.client import client_ip
 from processes import bpmn, figures, permissions, selectors, services
 from processes.diagram import map_data_for
 from processes.forms import (
     ApprovalForm,
+    ApprovalRequestForm,
     BpmnImportForm,
     NewVersionForm,
     ProcessMapForm,
+    StakeholderDecisionForm,
     VersionEditor,
     add_row,
 )
@@ -177,7 +182,10 @@ def _version_page(request, version, *, editor=None, import_form=None, status=200
             "preview": _preview_context(preview_data, technique, version.process_map.techniques),
             "import_form": import_form or BpmnImportForm(initial={"revision": version.revision}),
             "new_version_form": NewVersionForm(),
-            "approvals": list(version.approvals.select_related("recorded_by")),
+            "approvals": list(version.approvals.select_related("recorded_by", "request")),
+            "can_record_approval": permissions.can_record_approval(
+                request.user, version.process_map.portfolio
+            ),
             "evidence_links": list(version.evidence_links.select_related("item")),
             "problems": services.version_problems_blocking_submission(version, data)
             if editable
@@ -388,7 +396,8 @@ def version_withdraw(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 def version_approval(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = permissions.access_version_to_change(request.user, version_id)
+    """The assessor records a decision the stakeholder gave them in person."""
+    version = permissions.access_version_to_record_approval(request.user, version_id)
     form = ApprovalForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -418,6 +427,120 @@ def version_approval(request: HttpRequest, version_id: int) -> HttpResponse:
             "tab": "processes",
         },
     )
+
+
+def version_approval_request(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The learner or assessor emails a stakeholder a link to decide on the version."""
+    version = permissions.access_version_to_request_approval(request.user, version_id)
+    form = ApprovalRequestForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent, _ = services.approval_request_send(
+                version=version, sender=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                form.add_error(None, error)
+            else:
+                messages.error(request, _error_text(error))
+                return redirect("processes:version", version.pk)
+        else:
+            messages.success(
+                request,
+                f"A link went to {sent.stakeholder_name} ({sent.sent_to}); it works once and "
+                f"expires in {(sent.expires_at - sent.sent_at).days} days. Their decision "
+                "appears here when they make it.",
+            )
+            return redirect("processes:version", version.pk)
+    return render(
+        request,
+        "processes/approval_request_form.html",
+        {
+            "form": form,
+            "version": version,
+            "process_map": version.process_map,
+            "portfolio": version.process_map.portfolio,
+            "tab": "processes",
+        },
+    )
+
+
+def _stakeholder_page(request, approval_request, form, *, changed: str = "", status=200):
+    version = approval_request.version
+    data = map_data_for(version)
+    form.initial["content_sha256"] = data.content_sha256()
+    return render(
+        request,
+        "processes/stakeholder_approval.html",
+        {
+            "form": form,
+            "approval_request": approval_request,
+            "version": version,
+            "process_map": version.process_map,
+            "portfolio": version.process_map.portfolio,
+            "diagrams": [
+                (Technique(technique).label, technique_svg(data, technique))
+                for technique in version.process_map.techniques
+            ],
+            "figures": figures.compute_figures(data),
+            "kpis": data.kpis,
+            "content_changed": changed,
+        },
+        status=status,
+    )
+
+
+@login_not_required
+@never_cache
+def stakeholder_approval(request: HttpRequest, token: str) -> HttpResponse:
+    """The stakeholder's page (no account): the version's diagrams and figures, and their
+    decision with their typed name; the time and their internet address are recorded."""
+    try:
+        approval_request = services.approval_request_from_token(token)
+    except services.ApprovalLinkInvalid:
+        raise Http404("No such link.") from None
+    except services.ApprovalLinkClosed as closed:
+        return render(
+            request, "processes/stakeholder_closed.html", {"message": str(closed)}, status=410
+        )
+    form = StakeholderDecisionForm(
+        posted(request), initial={"typed_name": approval_request.stakeholder_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            approval = services.approval_decide_by_link(
+                request=approval_request,
+                typed_name=form.cleaned_data["typed_name"],
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                shown_content_sha256=form.cleaned_data["content_sha256"],
+                ip_address=client_ip(request),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except services.ApprovalLinkClosed as closed:
+            return render(
+                request, "processes/stakeholder_closed.html", {"message": str(closed)}, status=410
+            )
+        except services.ApprovedContentChanged as error:
+            fresh = StakeholderDecisionForm(
+                initial={
+                    "typed_name": form.cleaned_data["typed_name"],
+                    "comment": form.cleaned_data["comment"],
+                }
+            )
+            approval_request.version.refresh_from_db()
+            return _stakeholder_page(
+                request, approval_request, fresh, changed=error.message, status=409
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return render(
+                request,
+                "processes/stakeholder_thanks.html",
+                {"approval": approval, "version": approval_request.version},
+            )
+    return _stakeholder_page(request, approval_request, form)
 
 
 @require_POST

@@ -101,6 +101,7 @@ class World:
     eqa_grant: EqaGrant
     process_map: ProcessMap
     process_version: ProcessVersion
+    stakeholder_token: str  # a stakeholder's link to decide on another map's submitted version
     export_job: ExportJob  # finished, with its PDF on disk
     notification: Notification  # the learner's
     password_reset_uidb64: str  # a valid reset link for someone who forgot their password
@@ -291,6 +292,29 @@ def build_world() -> World:
         expected_revision=process_version.revision,
     )
     process_version.refresh_from_db()
+    # A second map, waiting for approval, whose stakeholder was emailed a link.
+    submitted_map, _ = process_services.process_map_create(
+        portfolio=portfolio,
+        author=users["learner"],
+        title="Refunds",
+        business_need="Refunds take a week.",
+        techniques=[Technique.SWIMLANE],
+        creation_token=uuid.uuid4(),
+    )
+    submitted_version = submitted_map.versions.get()
+    process_services.version_replace_content(
+        version=submitted_version, editor=users["learner"], data=CURRENT, expected_revision=None
+    )
+    process_services.version_submit(
+        version=submitted_version, user=users["learner"], expected_revision=None
+    )
+    stakeholder_request, _ = process_services.approval_request_send(
+        version=submitted_version,
+        sender=users["learner"],
+        name="Priya Shah",
+        role="Head of customer service",
+        email="priya.shah@northwind.example",
+    )
 
     # Each object is in the state its pages expect (else a page could answer "allowed" with a
     # redirect saying there is nothing to do, and the matrix would not notice).
@@ -335,6 +359,7 @@ def build_world() -> World:
         eqa_grant=eqa_grant,
         process_map=process_map,
         process_version=process_version,
+        stakeholder_token=process_services.approval_token(stakeholder_request),
         export_job=_ready_export(portfolio, users["admin"]),
         notification=notification,
         password_reset_uidb64=urlsafe_base64_encode(force_bytes(forgetful.pk)),

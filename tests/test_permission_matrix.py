@@ -346,8 +346,16 @@ MATRIX: dict[str, Page] = {
     "processes:version-import": Page(version, get=WRONG_METHOD, post=in_portfolio("learner")),
     "processes:version-submit": Page(version, get=WRONG_METHOD, post=in_portfolio("learner")),
     "processes:version-withdraw": Page(version, get=WRONG_METHOD, post=in_portfolio("learner")),
+    # A decision made in person is recorded by the assessor; never by the learner.
     "processes:version-approval": Page(
-        version, get=in_portfolio("learner"), post=in_portfolio("learner")
+        version, get=in_portfolio("assessor"), post=in_portfolio("assessor")
+    ),
+    "processes:version-approval-request": Page(
+        version, get=in_portfolio("learner", "assessor"), post=in_portfolio("learner", "assessor")
+    ),
+    # The stakeholder has no account: the signed link is the permission.
+    "processes:stakeholder-approval": Page(
+        lambda world: {"token": world.stakeholder_token}, get=everyone(), post=everyone()
     ),
     "processes:version-new": Page(version, get=WRONG_METHOD, post=in_portfolio("learner")),
     "processes:version-add": Page(version, get=WRONG_METHOD, post=in_portfolio("learner")),

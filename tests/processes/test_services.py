@@ -134,9 +134,11 @@ def test_only_the_learner_changes_a_version(version, people):
 
 
 def _approve(version, learner, decision=ApprovalDecision.APPROVED):
+    """The stakeholder's decision, made in person and recorded by the learner's assessor (a
+    learner never records one: tests/processes/test_stakeholder_approval.py)."""
     return services.version_record_approval(
         version=version,
-        user=learner,
+        user=version.process_map.portfolio.assessor,
         name="Priya Shah",
         role="Customer service manager",
         decision=decision,
@@ -197,7 +199,7 @@ def test_future_dated_decision_is_refused(version, learner):
     with pytest.raises(ValidationError, match="future"):
         services.version_record_approval(
             version=version,
-            user=learner,
+            user=version.process_map.portfolio.assessor,
             name="A",
             role="B",
             decision="approved",

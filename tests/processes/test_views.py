@@ -1,11 +1,13 @@
 """Process design pages: who sees what, the editor (save, add a row, stale form, preview),
 approval, comparison, BPMN in and out, and adding a version to the portfolio."""
 
+import re
 import uuid
 
 import pytest
 from defusedxml import ElementTree
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from evidence.models import EvidenceItem
@@ -13,7 +15,8 @@ from portfolio_site.accounts.models import Role
 from processes.bpmn import export_bpmn
 from processes.diagram import map_data_for
 from processes.examples import FUTURE
-from processes.models import ProcessMap, VersionStatus
+from processes.models import ApprovalRequest, ProcessMap, VersionStatus
+from processes.services import approval_token
 
 pytestmark = pytest.mark.django_db
 
@@ -210,16 +213,21 @@ def test_submit_approve_and_compare(learner_client, version):
     learner_client.post(url, {"revision": version.revision})
     version.refresh_from_db()
     assert version.status == VersionStatus.SUBMITTED
+    # The stakeholder decides through the link the learner sends them.
     response = learner_client.post(
-        reverse("processes:version-approval", args=[version.pk]),
-        {
-            "name": "Priya Shah",
-            "role": "Manager",
-            "decision": "approved",
-            "decided_on": "2026-11-20",
-        },
+        reverse("processes:version-approval-request", args=[version.pk]),
+        {"name": "Priya Shah", "role": "Manager", "email": "priya.shah@northwind.example"},
     )
     assert response.status_code == 302
+    link = reverse(
+        "processes:stakeholder-approval", args=[approval_token(ApprovalRequest.objects.get())]
+    )
+    page = Client().get(link)
+    shown = re.search(rb'name="content_sha256" value="([0-9a-f]{64})"', page.content).group(1)
+    response = Client().post(
+        link, {"decision": "approved", "typed_name": "Priya Shah", "content_sha256": shown.decode()}
+    )
+    assert response.status_code == 200
     version.refresh_from_db()
     assert version.status == VersionStatus.APPROVED
     # An approved version has no editor, and saving is refused with a message.

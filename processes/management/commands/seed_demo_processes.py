@@ -25,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo_processes is for demonstration installs only.")
         portfolio = (
             Portfolio.objects.filter(learner__username="learner", centre__code="demo-centre")
-            .select_related("learner")
+            .select_related("learner", "assessor")
             .first()
         )
         if portfolio is None:
@@ -74,9 +74,10 @@ class Command(BaseCommand):
     @staticmethod
     def _approve(version, learner) -> None:
         services.version_submit(version=version, user=learner, expected_revision=None)
+        # The stakeholder decided at the service review meeting, with the assessor there.
         services.version_record_approval(
             version=version,
-            user=learner,
+            user=version.process_map.portfolio.assessor,
             name="Morgan Ellis",
             role="Head of customer service",
             decision="approved",
