@@ -1,8 +1,23 @@
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
 from portfolio_site.accounts.tasks import send_email
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's log-in form, asking for what people know: their email address. A username
+    still works (the demo accounts, Django admin's users): see backends.py."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email address or username"
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": "That email address (or username) and password do not match an "
+            "account. Passwords are case-sensitive.",
+        }
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -3,11 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from portfolio_site.accounts import views
-from portfolio_site.accounts.forms import QueuedPasswordResetForm
+from portfolio_site.accounts.forms import EmailAuthenticationForm, QueuedPasswordResetForm
 
 # Django's own names (login, password_reset ...), so its views and templates work unchanged.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

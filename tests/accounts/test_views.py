@@ -74,7 +74,7 @@ def test_wrong_password_is_refused_with_a_message(client, people):
         reverse("login"), {"username": people[Role.LEARNER].username, "password": "wrong"}
     )
     assert response.status_code == 200
-    assert "Please enter a correct username and password" in response.content.decode()
+    assert "do not match an account" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

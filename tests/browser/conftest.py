@@ -77,7 +77,7 @@ def screenshot():
 def log_in(live_server):
     def log_in_as(page, username: str, password: str = DEMO_PASSWORD):
         page.goto(f"{live_server.url}/")
-        page.get_by_label("Username").fill(username)
+        page.get_by_label("Email address or username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         # Wait for the dashboard, so the next step acts on the new page, not the old one.

@@ -50,7 +50,7 @@ def test_centre_admin_exports_watches_progress_and_downloads_the_pdf(
     site, worker_log = running_site
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{site}/")
-    page.get_by_label("Username").fill("centreadmin")
+    page.get_by_label("Email address or username").fill("centreadmin")
     page.get_by_label("Password").fill("portfolio-demo")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Demo Training Centre")

@@ -72,10 +72,10 @@ def test_phone_menu_opens_and_logs_out(page, log_in, screenshot, live_server):
 def test_login_page_and_bad_password(page, live_server, screenshot):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{live_server.url}/")
-    page.get_by_label("Username").fill("learner")
+    page.get_by_label("Email address or username").fill("learner")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
+    expect(page.get_by_text("do not match an account")).to_be_visible()
     screenshot(page, "login-error")
 
 
