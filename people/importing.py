@@ -529,8 +529,12 @@ def _compare(row: PlannedRow, lookups: _Lookups, centre: Centre) -> None:
             )
             row.change_role = True
         elif not membership.is_active:
-            row.changes.append(f"the suspended {row.role.label.lower()} role is put back in force")
-            row.change_role = True
+            # A suspension is a person's decision; an old spreadsheet must not undo it.
+            row.problem(
+                "role",
+                f"{user} is suspended as {row.role.label.lower()} here: reactivate them on their "
+                "page first, or take this row out.",
+            )
         if row.uln and membership.uln != row.uln:
             row.changes.append(f"uln {membership.uln or '(none)'!r} → {row.uln!r}")
             row.change_role = True

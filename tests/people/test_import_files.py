@@ -139,7 +139,9 @@ def test_updated_rows_change_names_units_assessor_dates_and_restore_a_role(world
     rows = people_rows()
     run(centre, write(tmp_path, "first.csv", csv_bytes(rows)), "--commit")
     zoe = User.objects.get(email="zoe@example.org")
-    Membership.objects.filter(user=zoe, role=Role.LEARNER).update(is_active=False)
+    Membership.objects.filter(user=zoe, role=Role.LEARNER).update(
+        ended_on=datetime.date(2026, 10, 1)
+    )
     rows[1].update(
         last_name="Brontë-Smith",
         units=f"{DESIGN};{QUALITY}",
@@ -150,10 +152,10 @@ def test_updated_rows_change_names_units_assessor_dates_and_restore_a_role(world
     assert status == 0, lines
     assert lines[-1] == "0 new, 1 updated, 2 unchanged, 0 errors"
     assert "last_name 'Brontë' → 'Brontë-Smith'" in lines[1]
-    assert "the suspended learner role is put back in force" in lines[1]
+    assert "the learner role, which ended on 01/10/2026, is given back" in lines[1]
     zoe.refresh_from_db()
     assert zoe.last_name == "Brontë-Smith"
-    assert Membership.objects.get(user=zoe, role=Role.LEARNER).is_active
+    assert Membership.objects.get(user=zoe, role=Role.LEARNER).ended_on is None
     portfolio = Portfolio.objects.get(learner=zoe)
     assert portfolio.assessor.email == "assessor-user@example.org"
     assert portfolio.planned_end_date == datetime.date(2027, 9, 30)
@@ -260,3 +262,16 @@ def test_applying_a_plan_that_went_stale_applies_nothing(world, people):
     assert not User.objects.filter(email="zoe@example.org").exists()
     record.refresh_from_db()
     assert record.committed_at is None
+
+
+def test_a_suspended_role_is_not_undone_by_a_spreadsheet(world, tmp_path):
+    centre = world
+    rows = people_rows()
+    run(centre, write(tmp_path, "first.csv", csv_bytes(rows)), "--commit")
+    zoe = User.objects.get(email="zoe@example.org")
+    Membership.objects.filter(user=zoe, role=Role.LEARNER).update(is_active=False)
+    status, lines, _ = run(centre, write(tmp_path, "again.csv", csv_bytes(rows)), "--commit")
+    assert status != 0
+    assert "is suspended as learner here: reactivate them on their page first" in lines[1]
+    assert lines[-1].endswith("1 errors")
+    assert not Membership.objects.get(user=zoe, role=Role.LEARNER).is_active
