@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evidence.management.commands.seed_demo import DEMO_PASSWORD
 from evidence.models import Portfolio
@@ -27,6 +29,12 @@ def admin_client_with_data(client, catalogue):
         requested_by=User.objects.get(username="centreadmin"),
         status=ExportStatus.FAILED,
         error="The export could not be written to disk (No space left on device).",
+    )
+    # django-otp's devices: an assessor who set up two-factor sign-in, with recovery codes.
+    assessor = User.objects.get(username="assessor")
+    TOTPDevice.objects.create(user=assessor, name="Authenticator app", confirmed=True)
+    StaticDevice.objects.create(user=assessor, name="Recovery codes").token_set.create(
+        token="abcd1234"
     )
     superuser = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(superuser)

@@ -242,6 +242,24 @@ def demo_with_content(transactional_db) -> dict[str, list[Check]]:
             Check("EQA access", url("evidence:eqa-access", DEMO_CENTRE_CODE)),
             Check("centre exports", url("exports:centre-exports", DEMO_CENTRE_CODE)),
             Check("audit trail", url("audit:trail"), widths=BOTH_WIDTHS),
+            Check("people", url("people:list", DEMO_CENTRE_CODE), widths=BOTH_WIDTHS),
+            Check(
+                "person",
+                url("people:person", DEMO_CENTRE_CODE, portfolio.assessor_id),
+                widths=BOTH_WIDTHS,
+            ),
+            Check(
+                "add a person, errors",
+                url("people:add", DEMO_CENTRE_CODE),
+                press="Add and send invitation",
+                pressed=ERRORS_SHOWN,
+            ),
+            Check("import people", url("people:import", DEMO_CENTRE_CODE)),
+            Check(
+                "reassign",
+                f"{url('people:reassign', DEMO_CENTRE_CODE)}?from_user={portfolio.assessor_id}",
+            ),
+            Check("centre details", url("people:centre-settings", DEMO_CENTRE_CODE)),
         ],
         "eqa": [
             Check("dashboard", url("evidence:eqa-dashboard"), widths=BOTH_WIDTHS),
@@ -250,6 +268,14 @@ def demo_with_content(transactional_db) -> dict[str, list[Check]]:
             Check("accepted item", url("evidence:item-detail", accepted.pk)),
         ],
     }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    # axe is injected as an inline script, which the site's Content-Security-Policy rightly
+    # refuses; the browser is told to let the test's own script in. The pages' policy itself is
+    # checked in test_content_security_policy.py.
+    return {**browser_context_args, "bypass_csp": True}
 
 
 def axe_violations(page, page_name: str) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from defusedxml import ElementTree
+from django.core import mail
 from playwright.sync_api import expect
 
 from evidence.models import EvidenceItem, EvidenceKind
@@ -48,15 +49,27 @@ def connect(page, index: int, source: str, target: str, condition: str = ""):
         page.locator("#editor-body input[name$='-condition']").nth(index).fill(condition)
 
 
-def approve(page, who: str):
+def approve(page, live_server, who: str):
+    """The learner asks for approval and emails the stakeholder a link; the stakeholder (no
+    account) opens it, sees the version and approves it. A learner records no decision."""
     page.get_by_role("button", name="Ask for approval").click()
     expect(page.get_by_text("is waiting for approval")).to_be_visible()
-    page.get_by_role("link", name="Record a stakeholder's decision").click()
+    page.get_by_role("link", name="Ask a stakeholder to decide").click()
     page.get_by_label("Stakeholder's name").fill(who)
     page.get_by_label("Stakeholder's role").fill("Customer service manager")
-    page.get_by_label("Approved").check()
-    page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_text("decision recorded: approved")).to_be_visible()
+    page.get_by_label("Stakeholder's email address").fill("manager@riverside-hotel.example")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_text(re.compile(f"A link went to {who}"))).to_be_visible()
+    link = re.search(r"http://\S+/process-approval/\S+/", mail.outbox[-1].body)[0]
+    stakeholder = page.context.browser.new_context().new_page()
+    stakeholder.goto(link.replace("http://127.0.0.1:8000", live_server.url))
+    stakeholder.get_by_label("Approved", exact=True).check()
+    stakeholder.get_by_label("Type your full name").fill(who)
+    stakeholder.get_by_role("button", name="Record my decision").click()
+    expect(stakeholder.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
+    stakeholder.context.close()
+    page.reload()
+    expect(page.get_by_text(re.compile("approved", re.I)).first).to_be_visible()
 
 
 def test_learner_maps_improves_and_adds_a_process(page, log_in, live_server, screenshot):
@@ -128,7 +141,7 @@ def test_learner_maps_improves_and_adds_a_process(page, log_in, live_server, scr
     # 10 + 5 wait, 5, 45 + 2880 wait, 15 + 1440 wait along the slower "No" branch.
     assert current_figures.lead_time_minutes == 4400
 
-    approve(page, "Priya Shah")
+    approve(page, live_server, "Priya Shah")
 
     # A future-state version: the complaints team calls the customer itself.
     page.get_by_label("Future state (to be)").check()
@@ -146,7 +159,7 @@ def test_learner_maps_improves_and_adds_a_process(page, log_in, live_server, scr
     connect(page, flow_count, "Investigate and call customer", "Complaint closed")
     page.get_by_role("button", name="Save version 2").click()
     expect(page.get_by_text("Version 2 saved.")).to_be_visible()
-    approve(page, "Priya Shah")
+    approve(page, live_server, "Priya Shah")
 
     future = ProcessVersion.objects.get(number=2)
     assert compute_figures(map_data_for(future)).hand_offs < current_figures.hand_offs
