@@ -353,9 +353,7 @@ EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 # Bytes of address space an export's worker process may use while it renders (RLIMIT_AS, set
 # for the task and lifted after it): a runaway render fails with "ran out of memory" during the
 # task instead of taking the machine's memory. 0 turns the limit off.
-EXPORT_MEMORY_LIMIT_BYTES = env.int(
-    "EXPORT_MEMORY_LIMIT_BYTES", default=2 * 1024 * 1024 * 1024
-)
+EXPORT_MEMORY_LIMIT_BYTES = env.int("EXPORT_MEMORY_LIMIT_BYTES", default=2 * 1024 * 1024 * 1024)
 # What writes the PDF: a function with render_portfolio_pdf's signature (tests swap in others).
 EXPORT_RENDERER = "portfolio_site.exports.document.render_portfolio_pdf"
 # Bytes. The original evidence files go inside the PDF (PDF/A-3 attachments) when their total
