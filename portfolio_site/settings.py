@@ -329,7 +329,12 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
 # keeps its schedule's state here. Seconds between fixity checks of every stored evidence file
 # (evidence.tasks: each file hashed against its recorded SHA-256); the first comes one interval
 # after the worker starts.
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
+# Beat writes its file at start and cannot make the folder; with a Redis broker nothing else
+# has made var/ (the filesystem broker and SQLite do) on a fresh machine.
+Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 FIXITY_CHECK_SECONDS = env.int("FIXITY_CHECK_SECONDS", default=24 * 60 * 60)
 CELERY_BEAT_SCHEDULE = {
     "verify-evidence-files": {
