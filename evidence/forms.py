@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from criteria.models import Requirement, Unit
@@ -132,6 +133,17 @@ def parse_mapping_post(data) -> tuple[dict[int, str], int | None]:
     return references, version
 
 
+def optional_units(qualification) -> QuerySet[Unit]:
+    """The units a learner may choose on ``qualification`` (none when it is not chosen)."""
+    if qualification is None:
+        return Unit.objects.none()
+    return (
+        Unit.objects.filter(qualification_links__qualification=qualification)
+        .exclude(qualification_links__requirement=Requirement.MANDATORY)
+        .order_by("title")
+    )
+
+
 class PortfolioForm(forms.ModelForm):
     """Enrol a learner (or change an enrolment) at one centre: every person offered holds the
     right role at that centre."""
@@ -169,14 +181,7 @@ class PortfolioForm(forms.ModelForm):
         for name in ("learner", "assessor", "iqa"):
             self.fields[name].label_from_instance = lambda user: f"{user} ({user.username})"
 
-        qualification = self._qualification()
-        self.fields["chosen_units"].queryset = (
-            Unit.objects.filter(qualification_links__qualification=qualification)
-            .exclude(qualification_links__requirement=Requirement.MANDATORY)
-            .order_by("title")
-            if qualification
-            else Unit.objects.none()
-        )
+        self.fields["chosen_units"].queryset = optional_units(self._qualification())
         self.fields[
             "chosen_units"
         ].help_text = (

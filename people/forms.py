@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from criteria.models import Qualification, Requirement, Unit
-from evidence.forms import DateInput
+from evidence.forms import DateInput, optional_units
 from people.services import CASELOAD_ROLES, Enrolment
 from portfolio_site.accounts.models import Centre, Role
 from portfolio_site.accounts.selectors import users_with_role
@@ -73,13 +73,7 @@ class PersonForm(forms.Form):
         self.fields["iqa"].queryset = users_with_role(role=Role.IQA, centres=centre)
         for name in ("assessor", "iqa"):
             self.fields[name].label_from_instance = _person_label
-        qualification = self._qualification()
-        if qualification is not None:
-            self.fields["chosen_units"].queryset = (
-                Unit.objects.filter(qualification_links__qualification=qualification)
-                .exclude(qualification_links__requirement=Requirement.MANDATORY)
-                .order_by("title")
-            )
+        self.fields["chosen_units"].queryset = optional_units(self._qualification())
         self.fields[
             "chosen_units"
         ].help_text = (

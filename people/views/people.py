@@ -58,7 +58,7 @@ def person_add(request: HttpRequest, centre_code: str) -> HttpResponse:
     if request.htmx and request.method == "GET":
         # The optional units of the qualification just picked (htmx swaps them in).
         form = forms.PersonForm(request.GET, centre=centre)
-        return render(request, "people/_chosen_units.html", {"form": form})
+        return render(request, "evidence/_chosen_units.html", {"form": form})
     form = forms.PersonForm(posted(request), centre=centre)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
